@@ -1,0 +1,465 @@
+"""Image-GAN checkpoints: a folder that carries its own model card, so `load(path)` rebuilds
+everything with no other knowledge.
+
+    checkpoints/NAME/
+        card.json        Card: architecture, training config, dataset and its source, sample
+                         counts, epochs, training time and hardware, final metrics, history,
+                         class names, latent dim
+        generator.keras  the generator (loads with keras' safe_mode=True: no Lambda layers)
+        samples.png      a grid of generated samples (one row per class when conditional)
+        reference.npz    held-out real images `images` (n, H, W, C) uint8 [+ `labels` (n,)]
+        epochs/          optional: epoch_NNN.png grids and epoch_NNN.npz generated samples
+        state/           optional: discriminator + optimizer state for `train --resume`
+
+API (no TensorFlow is imported until a generator is loaded):
+    list()                  -> list[CheckpointSummary]   what is in checkpoints/, cheap
+    load(name_or_path)      -> Checkpoint                 validated, generator loaded
+    save(path, ...)         -> Path                       atomic: temp dir, then rename
+    resolve(name_or_path)   -> Path
+
+    ckpt = load("mnist_cdcgan")
+    z = ckpt.latent(16, seed=0)                      # (16, latent_dim) float32 ~ N(0, 1)
+    images = ckpt.generate(z, labels=[3] * 16)       # (16, 28, 28, 1) uint8
+
+Errors: `CheckpointError` (a ValueError) with subclasses `UnknownCheckpointError`,
+`IncompleteCheckpointError`, `CorruptCheckpointError`; messages say what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+FORMAT = "ganviz-checkpoint/1"
+REQUIRED_FILES = ("card.json", "generator.keras", "samples.png", "reference.npz")
+OPTIONAL_DIRS = ("epochs", "state")
+ROOT_ENV = "GANVIZ_CHECKPOINTS"
+list_type = builtins.list  # `list` is rebound to list_checkpoints at the bottom
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint cannot be found, is incomplete, or cannot be read."""
+
+
+class UnknownCheckpointError(CheckpointError):
+    pass
+
+
+class IncompleteCheckpointError(CheckpointError):
+    pass
+
+
+class CorruptCheckpointError(CheckpointError):
+    pass
+
+
+def checkpoints_root() -> Path:
+    """The folder `list()` scans and plain names resolve in: $GANVIZ_CHECKPOINTS or
+    the repository's checkpoints/."""
+    return Path(os.environ.get(ROOT_ENV, DEFAULT_ROOT))
+
+
+# ---------------------------------------------------------------------------- the card
+
+@dataclass(frozen=True)
+class Card:
+    """The model card (card.json). `architecture` is `ganviz.image.models.Architecture`
+    as a dict; `config` the training config; `metrics` the final per-epoch metrics;
+    `history` one dict per epoch (epoch, d_loss, g_loss, ndb_over_k, ...)."""
+
+    name: str
+    model: str                           # "dcgan" | "cdcgan"
+    architecture: dict[str, Any]
+    image_shape: tuple[int, int, int]    # (H, W, C)
+    latent_dim: int
+    class_names: tuple[str, ...] | None
+    dataset: str
+    dataset_source: str
+    train_count: int
+    reference_count: int
+    epochs: int
+    training_time_s: float
+    hardware: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    history: tuple[dict[str, Any], ...] = ()
+    config: dict[str, Any] = field(default_factory=dict)
+    command: str = ""
+    notes: str = ""
+    created: str = ""
+    format: str = FORMAT
+
+    @property
+    def num_classes(self) -> int | None:
+        return None if self.class_names is None else len(self.class_names)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["image_shape"] = list_type(self.image_shape)
+        d["class_names"] = None if self.class_names is None else list_type(self.class_names)
+        d["history"] = [dict(h) for h in self.history]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Card":
+        names = {f.name for f in fields(cls)}
+        required = ("name", "model", "architecture", "image_shape", "latent_dim", "dataset")
+        missing = [k for k in required if k not in d]
+        if missing:
+            raise KeyError(f"card.json lacks {', '.join(missing)}")
+        d = {k: v for k, v in d.items() if k in names}
+        d["image_shape"] = tuple(int(v) for v in d["image_shape"])
+        if d.get("class_names") is not None:
+            d["class_names"] = tuple(str(c) for c in d["class_names"])
+        d["history"] = tuple(d.get("history", ()))
+        for key, default in (("class_names", None), ("dataset_source", ""), ("train_count", 0),
+                             ("reference_count", 0), ("epochs", 0), ("training_time_s", 0.0)):
+            d.setdefault(key, default)
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class CheckpointSummary:
+    """One row of `list()`: read from card.json only (no TensorFlow). `problem` is None for
+    a complete checkpoint, else why `load` would fail."""
+
+    name: str
+    path: Path
+    card: Card | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class EpochSnapshot:
+    """One saved epoch: `grid_path` a PNG grid; `samples_path` an .npz with `images`
+    (n, H, W, C) uint8 generated from the same fixed z every epoch [+ `labels` (n,)]."""
+
+    epoch: int
+    grid_path: Path
+    samples_path: Path | None
+
+    def load_samples(self) -> tuple[np.ndarray, np.ndarray | None]:
+        if self.samples_path is None:
+            raise CheckpointError(f"epoch {self.epoch} has no saved samples")
+        with np.load(self.samples_path, allow_pickle=False) as z:
+            return z["images"], (z["labels"] if "labels" in z.files else None)
+
+
+# ---------------------------------------------------------------------------- checkpoint
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint. `generator` is a keras Model mapping z (n, latent_dim) float32
+    [and label (n,) int32] to (n, H, W, C) float32 in [-1, 1]; use `generate` for uint8."""
+
+    name: str
+    path: Path
+    card: Card
+    generator: Any
+    reference_images: np.ndarray           # (n, H, W, C) uint8, held-out real images
+    reference_labels: np.ndarray | None    # (n,) int64 or None
+
+    @property
+    def latent_dim(self) -> int:
+        return self.card.latent_dim
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return self.card.image_shape
+
+    @property
+    def class_names(self) -> tuple[str, ...] | None:
+        return self.card.class_names if self.conditional else None
+
+    @property
+    def num_classes(self) -> int | None:
+        return None if self.class_names is None else len(self.class_names)
+
+    @property
+    def conditional(self) -> bool:
+        return self.card.model == "cdcgan"
+
+    @property
+    def dataset_class_names(self) -> tuple[str, ...] | None:
+        """The dataset's class names even for unconditional models (for classifier plots)."""
+        return self.card.class_names
+
+    def latent(self, n: int, seed: int = 0) -> np.ndarray:
+        """(n, latent_dim) float32 standard normal draws, reproducible from `seed`."""
+        if not 1 <= n <= 100_000:
+            raise ValueError(f"n must be 1..100000, got {n}")
+        return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
+
+    def check_labels(self, labels: Sequence[int] | np.ndarray | int | None, n: int) -> np.ndarray | None:
+        """Validate labels for n samples: None (unconditional), an int (repeated) or (n,) ints
+        in [0, num_classes). Returns (n,) int32 or None."""
+        if not self.conditional:
+            if labels is not None:
+                raise ValueError(f"checkpoint {self.name!r} is unconditional; it takes no labels")
+            return None
+        if labels is None:
+            raise ValueError(f"checkpoint {self.name!r} is conditional: give labels in "
+                             f"[0, {self.num_classes}) ({', '.join(self.class_names or ())})")
+        arr = np.full(n, labels) if np.ndim(labels) == 0 else np.asarray(labels)
+        if arr.shape != (n,) or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(f"labels must be one int or {n} ints, got shape {arr.shape}")
+        if arr.min() < 0 or arr.max() >= (self.num_classes or 0):
+            raise ValueError(f"labels must be in [0, {self.num_classes}), got "
+                             f"[{arr.min()}, {arr.max()}]")
+        return arr.astype(np.int32)
+
+    def generate(self, z: np.ndarray, labels: Sequence[int] | np.ndarray | int | None = None,
+                 batch_size: int = 500) -> np.ndarray:
+        """z: (n, latent_dim) float; labels: None, one int, or (n,) ints. -> (n, H, W, C) uint8."""
+        from ganviz.image.models import to_uint8
+
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must be (n, {self.latent_dim}), got {z.shape}")
+        lab = self.check_labels(labels, len(z))
+        out = []
+        for i in range(0, len(z), batch_size):
+            inputs = z[i:i + batch_size] if lab is None else [z[i:i + batch_size], lab[i:i + batch_size]]
+            out.append(to_uint8(self.generator(inputs, training=False)))
+        return np.concatenate(out) if out else np.zeros((0, *self.image_shape), np.uint8)
+
+    def sample(self, n: int, labels: Sequence[int] | np.ndarray | int | None = None,
+               seed: int = 0) -> np.ndarray:
+        """n images (n, H, W, C) uint8 from z drawn with `seed`. For a conditional checkpoint
+        labels=None gives the classes in turn (0, 1, ..., 0, 1, ...)."""
+        if self.conditional and labels is None:
+            labels = np.arange(n) % (self.num_classes or 1)
+        return self.generate(self.latent(n, seed), labels)
+
+    def epochs(self) -> list[EpochSnapshot]:
+        """The saved per-epoch snapshots, oldest first (empty when none were kept)."""
+        d = self.path / "epochs"
+        if not d.is_dir():
+            return []
+        snaps = []
+        for png in sorted(d.glob("epoch_*.png")):
+            try:
+                epoch = int(png.stem.split("_")[1])
+            except (IndexError, ValueError):
+                continue
+            npz = png.with_suffix(".npz")
+            snaps.append(EpochSnapshot(epoch, png, npz if npz.exists() else None))
+        return snaps
+
+
+# ---------------------------------------------------------------------------- find
+
+def _is_plain_name(s: str) -> bool:
+    p = Path(s)
+    return not p.is_absolute() and ".." not in p.parts and len(p.parts) == 1 and s not in (".", "")
+
+
+def resolve(name_or_path: str | os.PathLike, root: Path | None = None) -> Path:
+    """A plain name -> root/NAME. An explicit path is used as given if it exists.
+    Names with `..` or absolute paths that do not exist are refused."""
+    root = checkpoints_root() if root is None else Path(root)
+    s = os.fspath(name_or_path)
+    if not s.strip():
+        raise UnknownCheckpointError("empty checkpoint name")
+    p = Path(s).expanduser()
+    if _is_plain_name(s):
+        candidate = root / s
+        if candidate.is_dir():
+            return candidate
+        if p.is_dir():
+            return p
+        known = [c.name for c in list_checkpoints(root)]
+        raise UnknownCheckpointError(
+            f"unknown checkpoint {s!r} in {root}; available: {', '.join(known) or 'none'}")
+    if p.is_dir():
+        return p
+    if p.is_absolute() or ".." in p.parts:
+        raise UnknownCheckpointError(
+            f"refusing checkpoint path {s!r}: it does not exist and is outside {root}; "
+            "give a plain name from `list()` or an existing folder")
+    raise UnknownCheckpointError(f"checkpoint folder not found: {s}")
+
+
+def _read_card(path: Path) -> Card:
+    card_path = path / "card.json"
+    try:
+        return Card.from_dict(json.loads(card_path.read_text()))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise CorruptCheckpointError(f"checkpoint {path.name!r}: card.json is unreadable "
+                                     f"({exc}); retrain or restore the folder") from exc
+
+
+def _problem(path: Path) -> str | None:
+    missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+    if missing:
+        return f"incomplete: missing {', '.join(missing)}"
+    try:
+        _read_card(path)
+    except CheckpointError as exc:
+        return str(exc)
+    return None
+
+
+def list_checkpoints(root: Path | None = None) -> list[CheckpointSummary]:
+    """Checkpoints under root (default `checkpoints_root()`), sorted by name. Reads only
+    card.json, so it is cheap. Folders without card.json or generator.keras (like
+    `classifiers/`) and hidden temp folders are skipped."""
+    root = checkpoints_root() if root is None else Path(root)
+    if not root.is_dir():
+        return []
+    out = []
+    for d in sorted(root.iterdir()):
+        if not d.is_dir() or d.name.startswith("."):
+            continue
+        if not ((d / "card.json").exists() or (d / "generator.keras").exists()):
+            continue
+        problem = _problem(d)
+        card = _read_card(d) if problem is None else None
+        out.append(CheckpointSummary(d.name, d, card, problem))
+    return out
+
+
+def load(name_or_path: str | os.PathLike, root: Path | None = None) -> Checkpoint:
+    """Load and validate a checkpoint (see `resolve` for how names are found).
+    Raises UnknownCheckpointError, IncompleteCheckpointError or CorruptCheckpointError."""
+    path = resolve(name_or_path, root)
+    missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+    if missing:
+        raise IncompleteCheckpointError(
+            f"checkpoint {path.name!r} is incomplete: missing {', '.join(missing)} "
+            f"(in {path}); was training interrupted? Rerun it with --resume or retrain")
+    card = _read_card(path)
+    if card.format != FORMAT:
+        raise CorruptCheckpointError(f"checkpoint {path.name!r} has format {card.format!r}; "
+                                     f"this ganviz reads {FORMAT!r}")
+    try:
+        with np.load(path / "reference.npz", allow_pickle=False) as z:
+            ref_images = z["images"]
+            ref_labels = z["labels"].astype(np.int64) if "labels" in z.files else None
+    except Exception as exc:
+        raise CorruptCheckpointError(f"checkpoint {path.name!r}: reference.npz is unreadable "
+                                     f"({exc})") from exc
+    generator = _load_generator(path / "generator.keras", path.name)
+    expected = (None, *card.image_shape)
+    if tuple(generator.output_shape) != expected:
+        raise CorruptCheckpointError(f"checkpoint {path.name!r}: generator makes "
+                                     f"{generator.output_shape}, card says {expected}")
+    return Checkpoint(path.name, path, card, generator, ref_images, ref_labels)
+
+
+def _load_generator(file: Path, name: str):
+    import keras
+
+    try:
+        return keras.saving.load_model(file, compile=False, safe_mode=True)
+    except Exception as exc:
+        raise CorruptCheckpointError(f"checkpoint {name!r}: generator.keras cannot be loaded "
+                                     f"({type(exc).__name__}: {str(exc)[:200]})") from exc
+
+
+# ---------------------------------------------------------------------------- save
+
+def image_grid(images: np.ndarray, columns: int = 10, pad: int = 2) -> np.ndarray:
+    """(n, H, W, C) uint8 -> one (rows*(H+pad)+pad, columns*(W+pad)+pad, C) uint8 grid."""
+    n, h, w, c = images.shape
+    columns = max(1, min(columns, n))
+    rows = -(-n // columns)
+    grid = np.full((rows * (h + pad) + pad, columns * (w + pad) + pad, c), 255, np.uint8)
+    for i, im in enumerate(images):
+        r, k = divmod(i, columns)
+        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + k * (w + pad): pad + k * (w + pad) + w] = im
+    return grid
+
+
+def png_bytes(images: np.ndarray, columns: int = 10, scale: int = 2) -> bytes:
+    """A PNG of `image_grid(images)` magnified `scale` times (nearest neighbour)."""
+    from PIL import Image
+
+    grid = image_grid(images, columns)
+    im = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
+    if scale > 1:
+        im = im.resize((im.width * scale, im.height * scale), Image.Resampling.NEAREST)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def write_atomic(file: Path, data: bytes) -> None:
+    """Write bytes to `file` via a temporary sibling and os.replace (never half-written)."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def npz_bytes(**arrays: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def save(path: str | os.PathLike, generator, card: Card, samples: np.ndarray,
+         reference_images: np.ndarray, reference_labels: np.ndarray | None = None,
+         carry: Sequence[str] = OPTIONAL_DIRS) -> Path:
+    """Write a complete checkpoint folder atomically and return its path.
+
+    The folder is built under a temporary sibling name, then renamed into place; an
+    existing folder at `path` is replaced, its `carry` sub-folders (epochs/, state/) moved
+    into the new one. samples: (n, H, W, C) uint8 for samples.png (10 per row).
+    """
+    path = Path(path)
+    if ".." in path.parts:
+        raise CheckpointError(f"refusing to save to {path}: no '..' in checkpoint paths")
+    if samples.dtype != np.uint8 or samples.ndim != 4:
+        raise ValueError(f"samples must be (n, H, W, C) uint8, got {samples.shape} {samples.dtype}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    moved: list_type[str] = []
+    try:
+        generator.save(tmp / "generator.keras")
+        (tmp / "samples.png").write_bytes(png_bytes(samples))
+        ref = {"images": np.asarray(reference_images, np.uint8)}
+        if reference_labels is not None:
+            ref["labels"] = np.asarray(reference_labels, np.int64)
+        (tmp / "reference.npz").write_bytes(npz_bytes(**ref))
+        (tmp / "card.json").write_text(json.dumps(card.to_dict(), indent=2) + "\n")
+        old = None
+        if path.exists():
+            for sub in carry:
+                if (path / sub).is_dir():
+                    os.replace(path / sub, tmp / sub)
+                    moved.append(sub)
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+            os.replace(path, old / path.name)
+        os.replace(tmp, path)
+    except BaseException:
+        for sub in moved:  # give the carried folders back before discarding the temp dir
+            if path.is_dir() and (tmp / sub).is_dir():
+                os.replace(tmp / sub, path / sub)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return path
+
+
+# `ganviz.checkpoints.list()` as the issue names it; inside this module use list_checkpoints
+list = list_checkpoints  # noqa: A001

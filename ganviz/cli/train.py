@@ -1,0 +1,92 @@
+"""`python -m ganviz train`: train a DCGAN / conditional DCGAN into a checkpoint folder."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+HELP = "train an image GAN (dcgan | cdcgan) into a checkpoint folder"
+EXAMPLES = """\
+  python -m ganviz train --dataset fashion_mnist --model cdcgan --epochs 10 \\
+      --batch-size 64 --out checkpoints/my_fashion
+  python -m ganviz train --dataset mnist --model dcgan --epochs 20 --batch-size 64 \\
+      --out checkpoints/my_mnist --resume          # continue up to 20 epochs
+  python -m ganviz train --dataset folder:~/art --image-size 64 --model dcgan \\
+      --epochs 50 --batch-size 32 --out checkpoints/art
+  python -m ganviz train --dataset mnist --model dcgan --epochs 8 --batch-size 64 \\
+      --g-steps 5 --g-lr 2e-3 --d-lr 2e-5 --out checkpoints/collapsed   # collapses
+"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", required=True,
+                   help="mnist | fashion_mnist | folder:PATH | npz:PATH")
+    p.add_argument("--model", required=True, choices=["dcgan", "cdcgan"])
+    p.add_argument("--epochs", type=_positive_int, required=True,
+                   help="total epochs (with --resume: continue up to this many)")
+    p.add_argument("--batch-size", type=_positive_int, required=True)
+    p.add_argument("--out", required=True, help="checkpoint folder, e.g. checkpoints/NAME")
+    p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    p.add_argument("--strategy", choices=["default", "mirrored"], default="default",
+                   help="tf.distribute strategy; mirrored uses every visible GPU")
+    g = p.add_argument_group("model and optimiser (defaults are the shipped checkpoints')")
+    g.add_argument("--loss", choices=["non_saturating", "wasserstein_gp"], default="non_saturating")
+    g.add_argument("--latent-dim", type=_positive_int, default=64)
+    g.add_argument("--filters", type=_positive_int, default=32,
+                   help="base filter count of G's last / D's first layer; doubles per scale")
+    g.add_argument("--d-dropout", type=float, default=0.0)
+    g.add_argument("--g-lr", type=float, default=2e-4, help="generator Adam learning rate")
+    g.add_argument("--d-lr", type=float, default=2e-4, help="discriminator Adam learning rate")
+    g.add_argument("--beta1", type=float, default=0.5)
+    g.add_argument("--g-steps", type=_positive_int, default=1, help="G updates per step")
+    g.add_argument("--d-steps", type=_positive_int, default=1, help="D updates per step")
+    g.add_argument("--image-size", type=_positive_int, default=64,
+                   help="side for folder: datasets (28, 32 or 64)")
+    g.add_argument("--max-images", type=_positive_int, default=None,
+                   help="train on the first N training images only")
+    g.add_argument("--eval-samples", type=int, default=2000,
+                   help="generated images per epoch for NDB/K and classifier metrics")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--notes", default="", help="free text stored in card.json")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ganviz.cli import UsageError
+    from ganviz.image import classifier as clf
+    from ganviz.image import data
+    from ganviz.image.train import ImageGanConfig, train
+
+    if ".." in args.out.replace("\\", "/").split("/"):
+        raise UsageError(f"--out must not contain '..': {args.out}")
+    config = ImageGanConfig(
+        dataset=args.dataset, model=args.model, loss=args.loss, epochs=args.epochs,
+        batch_size=args.batch_size, latent_dim=args.latent_dim, base_filters=args.filters,
+        d_dropout=args.d_dropout, g_learning_rate=args.g_lr, d_learning_rate=args.d_lr,
+        beta_1=args.beta1, g_steps=args.g_steps, d_steps=args.d_steps,
+        max_train_images=args.max_images, eval_samples=args.eval_samples,
+        strategy=args.strategy, seed=args.seed)
+    dataset = data.load(args.dataset, seed=args.seed, image_size=args.image_size)
+    print(dataset.describe(), file=sys.stderr, flush=True)
+    classifier = None
+    if args.dataset in clf.CLASSIFIER_FILES:
+        classifier = clf.load_classifier(args.dataset, required=False)
+    command = "python -m ganviz train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) \
+        if len(sys.argv) > 1 and sys.argv[1] == "train" else ""
+    result = train(config, dataset, args.out, resume=args.resume, classifier=classifier,
+                   progress=not args.quiet, command=command, notes=args.notes)
+    shown = ", ".join(f"{k}={v:.4g}" for k, v in result.metrics.items() if isinstance(v, float))
+    print(f"saved {result.path} after {result.epochs} epochs in {result.training_time_s:.0f} s; "
+          f"{shown}")
+    return 0

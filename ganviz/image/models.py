@@ -1,0 +1,165 @@
+"""DCGAN and conditional DCGAN builders (Keras functional models, no Lambda layers, so the
+saved `.keras` files load with `safe_mode=True`).
+
+Architecture follows the DCGAN paper's guidelines (Radford, Metz & Chintala 2015): no
+pooling (strided convolutions in D, strided transposed convolutions in G), batch norm in G
+and in D (except D's first layer), ReLU in G, LeakyReLU(0.2) in D, tanh output.
+For `wasserstein_gp` D uses layer norm instead of batch norm (the gradient penalty is per
+example, which batch norm breaks; Gulrajani et al. 2017).
+
+Shapes: 28x28x1 (MNIST-like, starts from 7x7), 32x32xC and 64x64xC (start from 4x4).
+The conditional models embed the label: in G the embedding is concatenated to z; in D it
+becomes an extra input channel and a projection term (Miyato & Koyama 2018) on the features.
+
+Generator: z (n, latent_dim) float32 [, label (n,) int] -> (n, H, W, C) float32 in [-1, 1].
+Discriminator: image (n, H, W, C) in [-1, 1] [, label] -> (n, 1) float32 logits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+SUPPORTED_SIZES = {28: 7, 32: 4, 64: 4}  # image side -> side of G's first feature map
+D_NORMALIZATIONS = ("batch", "layer", "none")
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """Everything needed to rebuild a generator/discriminator pair (goes into card.json).
+
+    image_shape: (H, W, C), H == W in SUPPORTED_SIZES, C in {1, 3}.
+    num_classes: None for unconditional DCGAN, else >= 2 (conditional DCGAN).
+    base_filters: width of G's last hidden layer and D's first layer (doubles per scale).
+    """
+
+    image_shape: tuple[int, int, int] = (28, 28, 1)
+    latent_dim: int = 64
+    num_classes: int | None = None
+    base_filters: int = 64
+    kernel_size: int = 4
+    d_normalization: str = "batch"
+    d_dropout: float = 0.0
+    embedding_dim: int = 32
+
+    def __post_init__(self) -> None:
+        h, w, c = self.image_shape
+        if h != w or h not in SUPPORTED_SIZES:
+            raise ValueError(f"image_shape must be square with side in {sorted(SUPPORTED_SIZES)}"
+                             f", got {self.image_shape}")
+        if c not in (1, 3):
+            raise ValueError(f"image channels must be 1 or 3, got {c}")
+        if not 1 <= self.latent_dim <= 1024:
+            raise ValueError(f"latent_dim must be 1..1024, got {self.latent_dim}")
+        if self.num_classes is not None and not 2 <= self.num_classes <= 1000:
+            raise ValueError(f"num_classes must be None or 2..1000, got {self.num_classes}")
+        if not 4 <= self.base_filters <= 512:
+            raise ValueError(f"base_filters must be 4..512, got {self.base_filters}")
+        if self.d_normalization not in D_NORMALIZATIONS:
+            raise ValueError(f"d_normalization must be one of {D_NORMALIZATIONS}, "
+                             f"got {self.d_normalization!r}")
+        if not 0.0 <= self.d_dropout < 1.0:
+            raise ValueError(f"d_dropout must be in [0, 1), got {self.d_dropout}")
+
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes is not None
+
+    @property
+    def num_scales(self) -> int:
+        """How many 2x up-samplings take G from its first map to the image."""
+        side = self.image_shape[0]
+        return (side // SUPPORTED_SIZES[side]).bit_length() - 1  # 28/7=4 -> 2, 64/4=16 -> 4
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["image_shape"] = list(self.image_shape)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Architecture":
+        d = dict(d)
+        d["image_shape"] = tuple(d["image_shape"])
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+def build_generator(arch: Architecture, name: str = "generator"):
+    """DCGAN generator. Inputs: `z` (n, latent_dim) [and `label` (n,) int32]."""
+    import keras
+    from keras import layers
+
+    h, _, c = arch.image_shape
+    start = SUPPORTED_SIZES[h]
+    filters = arch.base_filters * 2 ** (arch.num_scales - 1)
+    z = keras.Input((arch.latent_dim,), name="z")
+    inputs = [z]
+    x = z
+    if arch.conditional:
+        label = keras.Input((), dtype="int32", name="label")
+        inputs.append(label)
+        e = layers.Embedding(arch.num_classes, arch.embedding_dim, name="label_embedding")(label)
+        x = layers.Concatenate(name="z_and_label")([z, e])
+    x = layers.Dense(start * start * filters, use_bias=False, name="project")(x)
+    x = layers.BatchNormalization(name="project_bn")(x)
+    x = layers.ReLU(name="project_relu")(x)
+    x = layers.Reshape((start, start, filters), name="to_map")(x)
+    for i in range(arch.num_scales - 1):
+        filters //= 2
+        x = layers.Conv2DTranspose(filters, arch.kernel_size, 2, padding="same", use_bias=False,
+                                   name=f"up{i + 1}")(x)
+        x = layers.BatchNormalization(name=f"up{i + 1}_bn")(x)
+        x = layers.ReLU(name=f"up{i + 1}_relu")(x)
+    x = layers.Conv2DTranspose(c, arch.kernel_size, 2, padding="same", activation="tanh",
+                               name="to_image")(x)
+    return keras.Model(inputs if arch.conditional else z, x, name=name)
+
+
+def build_discriminator(arch: Architecture, name: str = "discriminator"):
+    """DCGAN discriminator returning logits (n, 1). Inputs: `image` [and `label`]."""
+    import keras
+    from keras import layers
+
+    h, w, c = arch.image_shape
+    image = keras.Input(arch.image_shape, name="image")
+    inputs = [image]
+    x = image
+    if arch.conditional:
+        label = keras.Input((), dtype="int32", name="label")
+        inputs.append(label)
+        plane = layers.Embedding(arch.num_classes, h * w, name="label_plane")(label)
+        plane = layers.Reshape((h, w, 1), name="label_plane_map")(plane)
+        x = layers.Concatenate(axis=-1, name="image_and_label")([image, plane])
+    filters = arch.base_filters
+    for i in range(arch.num_scales):
+        x = layers.Conv2D(filters, arch.kernel_size, 2, padding="same",
+                          use_bias=(i == 0 or arch.d_normalization == "none"), name=f"down{i + 1}")(x)
+        if i > 0 and arch.d_normalization == "batch":
+            x = layers.BatchNormalization(name=f"down{i + 1}_bn")(x)
+        elif i > 0 and arch.d_normalization == "layer":
+            x = layers.LayerNormalization(axis=[1, 2, 3], name=f"down{i + 1}_ln")(x)
+        x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
+        if arch.d_dropout > 0:
+            x = layers.Dropout(arch.d_dropout, name=f"down{i + 1}_dropout")(x)
+        filters *= 2
+    features = layers.Flatten(name="features")(x)
+    logits = layers.Dense(1, name="logit")(features)
+    if arch.conditional:
+        # projection discriminator: <embed(y), phi(x)> makes D check the class explicitly
+        e = layers.Embedding(arch.num_classes, features.shape[-1], name="label_projection")(label)
+        logits = layers.Add(name="logit_with_projection")(
+            [logits, layers.Dot(axes=1, name="projection")([features, e])])
+    return keras.Model(inputs if arch.conditional else image, logits, name=name)
+
+
+def to_uint8(images):
+    """(n, H, W, C) float in [-1, 1] (NumPy or tensor) -> NumPy uint8 in [0, 255]."""
+    import numpy as np
+
+    x = np.asarray(images, dtype=np.float32)
+    return np.clip(np.rint((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def to_unit_range(images_uint8):
+    """(n, H, W, C) uint8 -> float32 in [-1, 1] (the generator's output range)."""
+    import numpy as np
+
+    return np.asarray(images_uint8, dtype=np.float32) / 127.5 - 1.0

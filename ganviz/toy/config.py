@@ -1,0 +1,241 @@
+"""ToyConfig: every knob of a 2-D GAN, frozen and validated at construction.
+
+Out-of-range values raise ValueError naming the field and its range, so a slider, a query
+parameter or ``--set key=value`` all get the same clear message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+LOSSES = ("minimax", "non_saturating", "least_squares", "wasserstein_clip", "wasserstein_gp", "hinge")
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+ACTIVATIONS = ("leaky_relu", "relu", "tanh", "elu", "sigmoid")
+OUTPUT_ACTIVATIONS = ("linear", "tanh")
+LATENT_DISTRIBUTIONS = ("normal", "uniform")
+
+# field -> (min, max) for numbers, or the allowed choices for strings
+RANGES: dict[str, tuple[float, float]] = {
+    "circle_radius": (0.05, 10.0),
+    "dataset_size": (100, 1_000_000),
+    "latent_dim": (1, 256),
+    "g_depth": (1, 6),
+    "g_width": (1, 512),
+    "d_depth": (1, 6),
+    "d_width": (1, 512),
+    "leaky_slope": (0.0, 1.0),
+    "batch_size": (2, 4096),
+    "g_lr": (1e-6, 1.0),
+    "d_lr": (1e-6, 1.0),
+    "g_beta1": (0.0, 0.999),
+    "d_beta1": (0.0, 0.999),
+    "d_steps": (1, 10),
+    "label_smoothing": (0.0, 0.5),
+    "label_noise": (0.0, 0.5),
+    "packing": (1, 4),
+    "gp_weight": (0.0, 1000.0),
+    "r1_weight": (0.0, 1000.0),
+    "clip_value": (1e-4, 10.0),
+    "steps": (1, 1_000_000),
+    "seed": (0, 2**31 - 1),
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "latent_distribution": LATENT_DISTRIBUTIONS,
+    "hidden_activation": ACTIVATIONS,
+    "g_output": OUTPUT_ACTIVATIONS,
+    "g_optimizer": OPTIMIZERS,
+    "d_optimizer": OPTIMIZERS,
+    "loss": LOSSES,
+}
+
+# Fields whose change needs new networks (weights of another shape or meaning).
+STRUCTURAL = frozenset({
+    "g_layers", "d_layers", "dataset", "circle_radius", "dataset_size", "latent_dim", "latent_distribution", "g_depth",
+    "g_width", "d_depth", "d_width", "hidden_activation", "leaky_slope", "g_output", "packing",
+    "minibatch_discrimination", "spectral_norm", "g_optimizer", "d_optimizer", "seed",
+})
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    """A 2-D GAN experiment. Defaults are GAN Lab-like; presets tune them per dataset.
+
+    dataset: a registry name (ganviz.toy.datasets) or "points" for the user's own data.
+    circle_radius: radius of the ``circle`` dataset (the Stack Overflow question uses 1).
+    dataset_size: real points drawn once (seeded); batches sample them with replacement,
+        as the Stack Overflow code does with its 10,000 points.
+    latent_dim, latent_distribution: z ~ N(0, I) or U(-1, 1)^latent_dim.
+    g_depth, g_width, d_depth, d_width: hidden layers and units of the two MLPs.
+    g_layers, d_layers: optional per-layer widths, e.g. "64,128" (the Stack Overflow nets);
+        when set they override depth and width.
+    hidden_activation, leaky_slope: hidden non-linearity (leaky_relu uses leaky_slope).
+    g_output: the generator's output activation, "linear" or "tanh" (range -1..1).
+    batch_size: real (and fake) samples per step, 2..4096.
+    g_optimizer, d_optimizer, g_lr, d_lr, g_beta1, d_beta1: Adam / RMSProp / SGD per network
+        (beta1 is Adam's first-moment decay, RMSProp's and SGD's momentum).
+    loss: minimax, non_saturating, least_squares, wasserstein_clip, wasserstein_gp or hinge.
+    d_steps: discriminator updates per generator update.
+    combined_batch: True = one D update on real and fake together; False = two updates, one on
+        a real batch and one on a fake batch (the Stack Overflow code's ``train_on_batch`` twice).
+    label_smoothing: one-sided: real targets are 1 - label_smoothing (BCE losses).
+    label_noise: probability of flipping each D target (BCE and least-squares losses).
+    packing: PacGAN m: D judges m samples at once; batch_size must be a multiple of m.
+    minibatch_discrimination: Salimans et al. 2016 minibatch features in D's last layer.
+    spectral_norm: spectral normalisation of D's weights (Miyato et al. 2018).
+    gp_weight: gradient-penalty weight of wasserstein_gp (Gulrajani et al. 2017).
+    r1_weight: R1 penalty on real data for any loss (Mescheder et al. 2018); 0 turns it off.
+    clip_value: weight clipping of wasserstein_clip (Arjovsky et al. 2017).
+    steps: the recommended number of generator steps for this setup.
+    seed: every random draw (data, weights, noise) derives from it.
+    """
+
+    dataset: str = "ring8"
+    circle_radius: float = 1.0
+    dataset_size: int = 10_000
+    latent_dim: int = 2
+    latent_distribution: str = "normal"
+    g_depth: int = 2
+    g_width: int = 32
+    d_depth: int = 2
+    d_width: int = 32
+    g_layers: str = ""
+    d_layers: str = ""
+    hidden_activation: str = "leaky_relu"
+    leaky_slope: float = 0.2
+    g_output: str = "linear"
+    batch_size: int = 256
+    g_optimizer: str = "adam"
+    d_optimizer: str = "adam"
+    g_lr: float = 1e-3
+    d_lr: float = 1e-3
+    g_beta1: float = 0.5
+    d_beta1: float = 0.5
+    loss: str = "non_saturating"
+    d_steps: int = 1
+    combined_batch: bool = True
+    label_smoothing: float = 0.0
+    label_noise: float = 0.0
+    packing: int = 1
+    minibatch_discrimination: bool = False
+    spectral_norm: bool = False
+    gp_weight: float = 10.0
+    r1_weight: float = 0.0
+    clip_value: float = 0.01
+    steps: int = 5000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        from ganviz.toy.datasets import dataset_names
+
+        if self.dataset not in dataset_names():
+            raise ValueError(f"dataset must be one of {', '.join(dataset_names())}, got {self.dataset!r}")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type in ("bool",):
+                if not isinstance(value, bool):
+                    raise ValueError(f"{f.name} must be true or false, got {value!r}")
+            elif f.name in CHOICES:
+                if value not in CHOICES[f.name]:
+                    raise ValueError(f"{f.name} must be one of {', '.join(CHOICES[f.name])}, got {value!r}")
+            elif f.name in RANGES:
+                lo, hi = RANGES[f.name]
+                is_int = f.type == "int"
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ValueError(f"{f.name} must be a number in {_fmt(lo, hi, is_int)}, got {value!r}")
+                if is_int and int(value) != value:
+                    raise ValueError(f"{f.name} must be a whole number in {_fmt(lo, hi, True)}, got {value!r}")
+                if not math.isfinite(value) or not (lo <= value <= hi):
+                    raise ValueError(f"{f.name} must be in {_fmt(lo, hi, is_int)}, got {value!r}")
+                object.__setattr__(self, f.name, int(value) if is_int else float(value))
+        for name in ("g_layers", "d_layers"):
+            text = getattr(self, name)
+            if not isinstance(text, str):
+                raise ValueError(f"{name} must be text such as '64,128', got {text!r}")
+            if text.strip():
+                try:
+                    widths = [int(w) for w in text.split(",")]
+                except ValueError:
+                    raise ValueError(f"{name} must be comma-separated whole numbers, got {text!r}") from None
+                if not (1 <= len(widths) <= 6) or not all(1 <= w <= 512 for w in widths):
+                    raise ValueError(f"{name} must list 1..6 widths, each 1..512, got {text!r}")
+                object.__setattr__(self, name, ",".join(str(w) for w in widths))
+        if self.batch_size % self.packing:
+            raise ValueError(
+                f"batch_size must be a multiple of packing ({self.packing}), got {self.batch_size}"
+            )
+
+    @property
+    def g_hidden(self) -> tuple[int, ...]:
+        """The generator's hidden widths, input side first."""
+        if self.g_layers:
+            return tuple(int(w) for w in self.g_layers.split(","))
+        return (self.g_width,) * self.g_depth
+
+    @property
+    def d_hidden(self) -> tuple[int, ...]:
+        """The discriminator's hidden widths, input side first."""
+        if self.d_layers:
+            return tuple(int(w) for w in self.d_layers.split(","))
+        return (self.d_width,) * self.d_depth
+
+    # ---- conversions -------------------------------------------------------------------
+    def replace(self, **changes: Any) -> "ToyConfig":
+        """A copy with ``changes`` applied (validated). Unknown fields raise ValueError."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise ValueError(f"unknown config field(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ToyConfig":
+        """Build from a dict (e.g. JSON); unknown keys raise ValueError."""
+        return cls().replace(**data)
+
+    def diff(self, other: "ToyConfig") -> dict[str, Any]:
+        """Fields where ``self`` differs from ``other``: {name: self's value}."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) != getattr(other, f.name)}
+
+    def needs_rebuild(self, other: "ToyConfig") -> list[str]:
+        """Changed fields that need new networks when moving from ``other`` to ``self``."""
+        return sorted(k for k in self.diff(other) if k in STRUCTURAL)
+
+
+def _fmt(lo: float, hi: float, is_int: bool) -> str:
+    return f"{int(lo)}..{int(hi)}" if is_int else f"{lo:g}..{hi:g}"
+
+
+def parse_value(name: str, text: str) -> Any:
+    """Parse ``text`` to the type of ToyConfig field ``name`` (for --set and query params)."""
+    types = {f.name: f.type for f in fields(ToyConfig)}
+    if name not in types:
+        raise ValueError(f"unknown config field {name!r}")
+    kind = types[name]
+    t = text.strip()
+    if kind == "bool":
+        if t.lower() in ("1", "true", "yes", "on"):
+            return True
+        if t.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{name} must be true or false, got {text!r}")
+    if kind == "int":
+        try:
+            return int(float(t)) if float(t).is_integer() else float(t)
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number, got {text!r}") from None
+    if kind == "float":
+        try:
+            return float(t)
+        except ValueError:
+            raise ValueError(f"{name} must be a number, got {text!r}") from None
+    return t

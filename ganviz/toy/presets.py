@@ -1,0 +1,100 @@
+"""Named ToyConfig recipes: each dataset's default, and the "why circles fail" story.
+
+A preset is a dataset plus the fields it changes from ToyConfig's defaults; ``config(name)``
+builds the validated ToyConfig. The defaults of each dataset are the recipes measured in
+``benchmarks/toy_modes.py`` (see docs/why-circles-fail.md for the circle presets).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ganviz.toy.config import ToyConfig
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    dataset: str
+    description: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def config(self, **changes: Any) -> ToyConfig:
+        return ToyConfig(dataset=self.dataset).replace(**{**self.overrides, **changes})
+
+
+# The asker's setup in "why GAN cannot generate samples from some distributions" (FACTS.md):
+# latent 128 ~ N(0, 1); G and D Dense 64 -> 128, LeakyReLU(0.2); G tanh out; Adam(2e-4, 0.5);
+# batch 32; D trained on a real batch and a fake batch separately; 10,000 steps.
+SO_QUESTION = dict(
+    latent_dim=128, latent_distribution="normal", g_layers="64,128", d_layers="64,128",
+    hidden_activation="leaky_relu", leaky_slope=0.2, g_output="tanh", batch_size=32,
+    g_optimizer="adam", d_optimizer="adam", g_lr=2e-4, d_lr=2e-4, g_beta1=0.5, d_beta1=0.5,
+    loss="non_saturating", d_steps=1, combined_batch=False, dataset_size=10_000, steps=10_000,
+)
+FIX_COMBINED = dict(combined_batch=True)
+FIX_BATCH = dict(batch_size=256)
+FIX_SMALL_G = dict(g_layers="16,32")
+
+_DEFAULT = dict(latent_dim=2, g_depth=2, g_width=64, d_depth=2, d_width=64, batch_size=256,
+                g_lr=1e-3, d_lr=1e-3, loss="non_saturating", steps=5000)
+
+PRESETS: dict[str, Preset] = {p.name: p for p in [
+    # ---- each dataset's default recipe ------------------------------------------------
+    Preset("parabola-default", "parabola", "A small GAN that learns the parabola.", dict(_DEFAULT)),
+    Preset("circle-default", "circle", "A recipe that learns the circle well.", dict(_DEFAULT)),
+    Preset("moons-default", "moons", "Learns both moons.", dict(_DEFAULT, steps=8000)),
+    Preset("swiss_roll-default", "swiss_roll", "Learns the swiss roll.", dict(_DEFAULT, steps=8000)),
+    Preset("ring8-default", "ring8", "All 8 modes of the ring.", dict(_DEFAULT)),
+    Preset("grid25-default", "grid25", "All 25 modes of the grid.", dict(_DEFAULT, steps=8000)),
+    Preset("gaussians2-default", "gaussians2", "Two Gaussian hills.", dict(_DEFAULT, steps=3000)),
+    Preset("line-default", "line", "A line segment.", dict(_DEFAULT, steps=3000)),
+    Preset("disjoint3-default", "disjoint3", "Three blobs.", dict(_DEFAULT, steps=4000)),
+    Preset("spiral-default", "spiral", "The spiral.", dict(_DEFAULT, steps=8000)),
+    Preset("points-default", "points", "Your own points.", dict(_DEFAULT)),
+    # ---- the Stack Overflow circle story ---------------------------------------------
+    Preset("so-question", "circle", "The asker's setup: fails on the circle.", dict(SO_QUESTION)),
+    Preset("so-answer", "circle", "All three fixes of the accepted answer.",
+           {**SO_QUESTION, **FIX_COMBINED, **FIX_BATCH, **FIX_SMALL_G}),
+    Preset("so-question+combined", "circle", "Fix 1 only: real and fake in one D batch.",
+           {**SO_QUESTION, **FIX_COMBINED}),
+    Preset("so-question+batch256", "circle", "Fix 2 only: batch 256.", {**SO_QUESTION, **FIX_BATCH}),
+    Preset("so-question+small-g", "circle", "Fix 3 only: a 16-32 generator.",
+           {**SO_QUESTION, **FIX_SMALL_G}),
+    Preset("so-question+radius0.5", "circle", "The asker's setup on a circle of radius 0.5 "
+           "(tanh's saturation out of play).", {**SO_QUESTION, "circle_radius": 0.5}),
+    Preset("so-question+linear", "circle", "The asker's setup with a linear generator output.",
+           {**SO_QUESTION, "g_output": "linear"}),
+    Preset("so-parabola", "parabola", "The asker's setup on the parabola, where it works.",
+           dict(SO_QUESTION)),
+]}
+
+BENCH = dict(dataset="ring8", batch_size=256, g_depth=2, g_width=32, d_depth=2, d_width=32,
+             hidden_activation="leaky_relu", latent_dim=2, g_optimizer="adam", d_optimizer="adam",
+             loss="non_saturating")
+"""The throughput benchmark's config (issue: ring8, batch 256, 2 x 32 leaky ReLU, latent 2)."""
+
+
+def preset_names(dataset: str | None = None) -> list[str]:
+    return [n for n, p in PRESETS.items() if dataset is None or p.dataset == dataset]
+
+
+def default_preset(dataset: str) -> str:
+    return f"{dataset}-default"
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+def config(name: str, **changes: Any) -> ToyConfig:
+    """The validated ToyConfig of preset ``name`` with ``changes`` applied."""
+    return get_preset(name).config(**changes)
+
+
+def dataset_default(dataset: str, **changes: Any) -> ToyConfig:
+    """The default recipe of ``dataset``."""
+    return config(default_preset(dataset), **changes)
