@@ -31,6 +31,10 @@ from ganviz.image.data import ImageDataset
 
 MODELS = ("dcgan", "cdcgan")
 STRATEGIES = ("default", "mirrored")
+# alternating: D step, then a G step against the updated D (fresh fakes), as in the DCGAN
+# paper. simultaneous: one batch of fakes, both gradients from the same forward pass, as in
+# TensorFlow's DCGAN tutorial; about a third fewer FLOPs per step.
+UPDATES = ("alternating", "simultaneous")
 
 
 # ---------------------------------------------------------------------------- losses
@@ -82,6 +86,7 @@ class ImageGanConfig:
     epochs: total epochs (a resumed run continues up to this number).
     max_train_images: use only the first N training images (None: all), for quick runs.
     g_steps / d_steps: generator / discriminator updates per training step.
+    update: "alternating" or "simultaneous" (see UPDATES).
     g_learning_rate / d_learning_rate: Adam learning rates (beta_1, beta_2 shared).
     steps_per_call: D+G steps fused into one tf.function call (fewer Python round trips).
     eval_samples: generated images per epoch for NDB/K and classifier metrics.
@@ -110,6 +115,7 @@ class ImageGanConfig:
     eval_samples: int = 2000
     epoch_samples: int = 500
     strategy: str = "default"
+    update: str = "alternating"
     jit_compile: bool = False
     seed: int = 0
 
@@ -118,6 +124,10 @@ class ImageGanConfig:
             raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {self.loss!r}")
+        if self.update not in UPDATES:
+            raise ValueError(f"update must be one of {UPDATES}, got {self.update!r}")
+        if self.update == "simultaneous" and (self.g_steps, self.d_steps) != (1, 1):
+            raise ValueError("update='simultaneous' needs g_steps = d_steps = 1")
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
         if not 1 <= self.epochs <= 10_000:
@@ -220,6 +230,34 @@ class ImageGanTrainer:
         return [x, labels] if self.arch.conditional else x
 
     def _replica_step(self, real_u8, labels):
+        if self.config.update == "simultaneous":
+            return self._simultaneous_step(real_u8, labels)
+        return self._alternating_step(real_u8, labels)
+
+    def _simultaneous_step(self, real_u8, labels):
+        import tensorflow as tf
+
+        cfg = self.config
+        real = tf.cast(real_u8, tf.float32) / 127.5 - 1.0
+        G, D = self.generator, self.discriminator
+        z = self._noise(tf.shape(real)[0], salt=0)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = G(self._g_inputs(z, labels), training=True)
+            real_logits = D(self._d_inputs(real, labels), training=True)
+            fake_logits = D(self._d_inputs(fake, labels), training=True)
+            per_example = self.loss.discriminator(real_logits, fake_logits)
+            if self.loss.gradient_penalty:
+                per_example += cfg.gp_weight * self._gradient_penalty(real, fake, labels, 0)
+            d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=cfg.batch_size)
+            g_loss = tf.nn.compute_average_loss(self.loss.generator(fake_logits),
+                                                global_batch_size=cfg.batch_size)
+        d_grads = d_tape.gradient(d_loss, D.trainable_variables)
+        g_grads = g_tape.gradient(g_loss, G.trainable_variables)
+        self.d_optimizer.apply_gradients(zip(d_grads, D.trainable_variables))
+        self.g_optimizer.apply_gradients(zip(g_grads, G.trainable_variables))
+        return d_loss, g_loss, tf.reduce_mean(real_logits), tf.reduce_mean(fake_logits)
+
+    def _alternating_step(self, real_u8, labels):
         import tensorflow as tf
 
         cfg = self.config
@@ -475,7 +513,7 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
         if not (out / "state" / "progress.json").exists():
             raise ValueError(f"cannot resume {out}: it has no state/ (shipped checkpoints "
                              "omit it); train into a new --out instead")
-        ckpt = checkpoints.load(out)
+        ckpt = checkpoints.load(out.resolve())  # an explicit path, never a name lookup
         old = ImageGanConfig.from_dict(ckpt.card.config)
         if replace(old, epochs=config.epochs) != config:
             diff = {k: (v, getattr(config, k)) for k, v in asdict(old).items()
