@@ -12,7 +12,8 @@ The conditional models embed the label: in G the embedding is concatenated to z;
 becomes an extra input channel and a projection term (Miyato & Koyama 2018) on the features.
 
 Generator: z (n, latent_dim) float32 [, label (n,) int] -> (n, H, W, C) float32 in [-1, 1].
-Discriminator: image (n, H, W, C) in [-1, 1] [, label] -> (n, 1) float32 logits.
+Discriminator: image (n, H, W, C) in [-1, 1] [, label] -> (n, 1) float32 logits, or
+(n, 1 + num_classes) with an auxiliary classifier head (column 0 is always real/fake).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class Architecture:
 
     image_shape: (H, W, C), H == W in SUPPORTED_SIZES, C in {1, 3}.
     num_classes: None for unconditional DCGAN, else >= 2 (conditional DCGAN).
+    auxiliary_classifier: conditional D also predicts the class (AC-GAN, Odena et al. 2017)
+        and returns (n, 1 + num_classes): column 0 the real/fake logit, then class logits.
     base_filters: width of G's last hidden layer and D's first layer (doubles per scale).
     """
 
@@ -40,6 +43,7 @@ class Architecture:
     d_normalization: str = "batch"
     d_dropout: float = 0.0
     embedding_dim: int = 32
+    auxiliary_classifier: bool = False
 
     def __post_init__(self) -> None:
         h, w, c = self.image_shape
@@ -57,6 +61,8 @@ class Architecture:
         if self.d_normalization not in D_NORMALIZATIONS:
             raise ValueError(f"d_normalization must be one of {D_NORMALIZATIONS}, "
                              f"got {self.d_normalization!r}")
+        if self.auxiliary_classifier and self.num_classes is None:
+            raise ValueError("auxiliary_classifier needs num_classes")
         if not 0.0 <= self.d_dropout < 1.0:
             raise ValueError(f"d_dropout must be in [0, 1), got {self.d_dropout}")
 
@@ -147,6 +153,9 @@ def build_discriminator(arch: Architecture, name: str = "discriminator"):
         e = layers.Embedding(arch.num_classes, features.shape[-1], name="label_projection")(label)
         logits = layers.Add(name="logit_with_projection")(
             [logits, layers.Dot(axes=1, name="projection")([features, e])])
+        if arch.auxiliary_classifier:
+            class_logits = layers.Dense(arch.num_classes, name="class_logits")(features)
+            logits = layers.Concatenate(name="logit_and_class_logits")([logits, class_logits])
     return keras.Model(inputs if arch.conditional else image, logits, name=name)
 
 

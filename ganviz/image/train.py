@@ -87,6 +87,9 @@ class ImageGanConfig:
     max_train_images: use only the first N training images (None: all), for quick runs.
     g_steps / d_steps: generator / discriminator updates per training step.
     update: "alternating" or "simultaneous" (see UPDATES).
+    auxiliary_weight: cdcgan only; weight of the AC-GAN class loss (Odena et al. 2017):
+        D learns to classify real images, G is pushed to make images D classifies as the
+        requested label. 0 turns the auxiliary head off (pure projection cDCGAN).
     g_learning_rate / d_learning_rate: Adam learning rates (beta_1, beta_2 shared).
     steps_per_call: D+G steps fused into one tf.function call (fewer Python round trips).
     eval_samples: generated images per epoch for NDB/K and classifier metrics.
@@ -108,6 +111,7 @@ class ImageGanConfig:
     g_steps: int = 1
     d_steps: int = 1
     gp_weight: float = 10.0
+    auxiliary_weight: float = 1.0
     max_train_images: int | None = None
     steps_per_call: int = 10
     ndb_bins: int = 50
@@ -167,6 +171,7 @@ def architecture_for(config: ImageGanConfig, dataset: ImageDataset):
         base_filters=config.base_filters,
         d_normalization="layer" if LOSSES[config.loss].gradient_penalty else "batch",
         d_dropout=config.d_dropout,
+        auxiliary_classifier=config.model == "cdcgan" and config.auxiliary_weight > 0,
     )
 
 
@@ -223,6 +228,15 @@ class ImageGanTrainer:
         seed = tf.stack([self.step * 16 + salt + self.config.seed * 1_000_003, replica])
         return tf.random.stateless_normal((n, self.arch.latent_dim), seed, dtype=tf.float32)
 
+    def _auxiliary(self, logits, labels):
+        """Per-example AC-GAN class cross-entropy (0 without an auxiliary head)."""
+        import tensorflow as tf
+
+        if not self.arch.auxiliary_classifier:
+            return tf.zeros(tf.shape(logits)[:1])
+        return self.config.auxiliary_weight * tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.cast(labels, tf.int32), logits=logits[:, 1:])
+
     def _g_inputs(self, z, labels):
         return [z, labels] if self.arch.conditional else z
 
@@ -245,17 +259,20 @@ class ImageGanTrainer:
             fake = G(self._g_inputs(z, labels), training=True)
             real_logits = D(self._d_inputs(real, labels), training=True)
             fake_logits = D(self._d_inputs(fake, labels), training=True)
-            per_example = self.loss.discriminator(real_logits, fake_logits)
+            per_example = (self.loss.discriminator(real_logits, fake_logits)
+                           + self._auxiliary(real_logits, labels))
             if self.loss.gradient_penalty:
                 per_example += cfg.gp_weight * self._gradient_penalty(real, fake, labels, 0)
             d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=cfg.batch_size)
-            g_loss = tf.nn.compute_average_loss(self.loss.generator(fake_logits),
-                                                global_batch_size=cfg.batch_size)
+            g_loss = tf.nn.compute_average_loss(
+                self.loss.generator(fake_logits) + self._auxiliary(fake_logits, labels),
+                global_batch_size=cfg.batch_size)
         d_grads = d_tape.gradient(d_loss, D.trainable_variables)
         g_grads = g_tape.gradient(g_loss, G.trainable_variables)
         self.d_optimizer.apply_gradients(zip(d_grads, D.trainable_variables))
         self.g_optimizer.apply_gradients(zip(g_grads, G.trainable_variables))
-        return d_loss, g_loss, tf.reduce_mean(real_logits), tf.reduce_mean(fake_logits)
+        return (d_loss, g_loss, tf.reduce_mean(real_logits[:, 0]),
+                tf.reduce_mean(fake_logits[:, 0]))
 
     def _alternating_step(self, real_u8, labels):
         import tensorflow as tf
@@ -272,22 +289,24 @@ class ImageGanTrainer:
                 fake = G(self._g_inputs(z, labels), training=True)
                 real_logits = D(self._d_inputs(real, labels), training=True)
                 fake_logits = D(self._d_inputs(fake, labels), training=True)
-                per_example = self.loss.discriminator(real_logits, fake_logits)
+                per_example = (self.loss.discriminator(real_logits, fake_logits)
+                               + self._auxiliary(real_logits, labels))
                 if self.loss.gradient_penalty:
                     per_example += cfg.gp_weight * self._gradient_penalty(real, fake, labels, k)
                 d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
             grads = tape.gradient(d_loss, D.trainable_variables)
             self.d_optimizer.apply_gradients(zip(grads, D.trainable_variables))
-            d_real = tf.reduce_mean(real_logits)
-            d_fake = tf.reduce_mean(fake_logits)
+            d_real = tf.reduce_mean(real_logits[:, 0])
+            d_fake = tf.reduce_mean(fake_logits[:, 0])
         g_loss = tf.constant(0.0)
         for k in range(cfg.g_steps):
             z = self._noise(n, salt=8 + k)
             with tf.GradientTape() as tape:
                 fake = G(self._g_inputs(z, labels), training=True)
                 fake_logits = D(self._d_inputs(fake, labels), training=True)
-                g_loss = tf.nn.compute_average_loss(self.loss.generator(fake_logits),
-                                                    global_batch_size=global_batch)
+                g_loss = tf.nn.compute_average_loss(
+                    self.loss.generator(fake_logits) + self._auxiliary(fake_logits, labels),
+                    global_batch_size=global_batch)
             grads = tape.gradient(g_loss, G.trainable_variables)
             self.g_optimizer.apply_gradients(zip(grads, G.trainable_variables))
         return d_loss, g_loss, d_real, d_fake
@@ -303,7 +322,7 @@ class ImageGanTrainer:
         x_hat = eps * real + (1.0 - eps) * fake
         with tf.GradientTape() as tape:
             tape.watch(x_hat)
-            out = self.discriminator(self._d_inputs(x_hat, labels), training=True)
+            out = self.discriminator(self._d_inputs(x_hat, labels), training=True)[:, 0]
         g = tape.gradient(out, x_hat)
         norm = tf.sqrt(tf.reduce_sum(tf.square(g), axis=[1, 2, 3]) + 1e-12)
         return tf.square(norm - 1.0)

@@ -561,7 +561,8 @@ class Engine:
                 if k in st:
                     merged[k] = select(keep, new[k], st[k])
             merged["g_t"], merged["d_t"] = new["g_t"], new["d_t"]
-            merged["step"] = st["step"] + 1
+            # the step counts if any run kept it (a lone diverged run stays at its last good step)
+            merged["step"] = st["step"] + tf.cast(tf.reduce_any(keep), tf.int64)
             just_died = tf.logical_and(st["alive"], tf.logical_not(ok))
             merged["diverged_at"] = tf.where(just_died, st["step"], st["diverged_at"])
             merged["alive"] = keep

@@ -176,7 +176,10 @@ class ToyTrainer:
         t0 = time.perf_counter()
         self.state, rows = self.engine.train(self.state, steps, mode)
         self.seconds += time.perf_counter() - t0
-        self.history.extend(first, rows[:, 0, :])
+        rows = rows[:, 0, :]
+        if self.diverged_at is not None:  # the failed step's row holds NaNs: not history
+            rows = rows[: self.diverged_at - first]
+        self.history.extend(first, rows)
         return self.history
 
     # ---- views -------------------------------------------------------------------------

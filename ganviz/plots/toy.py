@@ -1,0 +1,314 @@
+"""Figures of a 2-D GAN: real vs fake over D's heatmap, and the training charts.
+
+Pure functions: NumPy arrays in, ``plotly.graph_objects.Figure`` out. ``PlotStyle`` carries the
+look (``PlotStyle.projector()`` is for the back of a classroom: large fonts, thick markers,
+high contrast).
+
+    fig = real_vs_fake(snap.real, snap.fake, display_range,
+                       heat=Heatmap(snap.grid_x, snap.grid_y, snap.d_grid, snap.d_is_probability),
+                       manifold=snap.manifold, arrows=Arrows(snap.fake, snap.fake_grad))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+Range = tuple[tuple[float, float], tuple[float, float]]
+
+# D's heatmap: low D (judged fake) is tinted like the fake points, high D like the real ones.
+_HEAT_NORMAL = [[0.0, "#f4a582"], [0.5, "#f7f7f7"], [1.0, "#92c5de"]]
+_HEAT_PROJECTOR = [[0.0, "#f08a6a"], [0.5, "#ffffff"], [1.0, "#6aaed6"]]
+
+SERIES_LABELS = {
+    "d_loss": "D loss", "d_loss_real": "D loss (real)", "d_loss_fake": "D loss (fake)",
+    "g_loss": "G loss", "d_accuracy_real": "D accuracy on real",
+    "d_accuracy_fake": "D accuracy on fake", "d_grad_norm": "D gradient norm",
+    "g_grad_norm": "G gradient norm", "modes": "modes captured",
+    "high_quality": "high-quality fraction", "energy_distance": "energy distance",
+    "sliced_wasserstein": "sliced Wasserstein", "grid_js": "JS divergence (grid)",
+    "radial_error": "radial error", "angular_coverage": "angular coverage",
+    "angular_tv": "angle TV from uniform",
+}
+
+
+@dataclass(frozen=True)
+class PlotStyle:
+    """How figures look. ``projector()`` is readable from the back of a classroom."""
+
+    font_size: int = 14
+    title_size: int = 18
+    marker_size: float = 5.0
+    real_marker_size: float = 4.0
+    line_width: float = 2.0
+    manifold_width: float = 1.0
+    arrow_width: float = 1.2
+    real_color: str = "#1f5fbf"
+    fake_color: str = "#d62d20"
+    manifold_color: str = "rgba(60, 60, 60, 0.45)"
+    arrow_color: str = "rgba(20, 20, 20, 0.75)"
+    heat_scale: tuple = tuple(tuple(s) for s in _HEAT_NORMAL)
+    background: str = "white"
+    grid_color: str = "#e6e6e6"
+    text_color: str = "#222222"
+    height: int = 560
+    chart_height: int = 260
+    series_colors: tuple[str, ...] = ("#1f5fbf", "#d62d20", "#2b8a3e", "#7b3fa0", "#e08600",
+                                      "#444444")
+
+    @classmethod
+    def projector(cls) -> "PlotStyle":
+        return cls(font_size=22, title_size=28, marker_size=10.0, real_marker_size=7.0,
+                   line_width=4.0, manifold_width=2.0, arrow_width=2.5, real_color="#0041c2",
+                   fake_color="#e00000", manifold_color="rgba(0, 0, 0, 0.6)",
+                   arrow_color="rgba(0, 0, 0, 0.9)",
+                   heat_scale=tuple(tuple(s) for s in _HEAT_PROJECTOR), height=720,
+                   grid_color="#bbbbbb", text_color="#000000",
+                   chart_height=330,
+                   series_colors=("#0041c2", "#e00000", "#007a1f", "#6a00a8", "#d97000", "#000000"))
+
+    def with_height(self, height: int) -> "PlotStyle":
+        return replace(self, height=height)
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """D's output on a grid: x (nx,), y (ny,), z (ny, nx) (rows follow y).
+
+    is_probability: z in [0, 1] (D(x) = P(real)); otherwise a raw score (WGAN, hinge,
+    least squares), drawn around ``mid``."""
+
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    is_probability: bool = True
+    mid: float | None = None
+
+
+@dataclass(frozen=True)
+class Arrows:
+    """Arrows from ``points`` (n, 2) along ``vectors`` (n, 2), e.g. dD/dx at fake points."""
+
+    points: np.ndarray
+    vectors: np.ndarray
+
+
+def _finite_rows(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, np.float64)
+    if a.ndim != 2 or a.shape[1] != 2:
+        raise ValueError(f"points must be (n, 2), got shape {a.shape}")
+    return a[np.isfinite(a).all(axis=1)]
+
+
+def _segments(lines: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Polylines (each (k, 2)) -> x, y arrays with NaN breaks: one trace draws them all."""
+    if not lines:
+        return np.zeros(0), np.zeros(0)
+    parts = []
+    for line in lines:
+        parts.append(np.asarray(line, np.float64))
+        parts.append(np.full((1, 2), np.nan))
+    xy = np.concatenate(parts)
+    return xy[:, 0], xy[:, 1]
+
+
+def manifold_lines(manifold: np.ndarray) -> list[np.ndarray]:
+    """The generator's warped latent grid (k, k, 2) or (k, 1, 2) as polylines: the rows and
+    the columns of the grid (or the single curve of a 1-D latent)."""
+    m = np.asarray(manifold, np.float64)
+    if m.ndim != 3 or m.shape[2] != 2:
+        raise ValueError(f"manifold must be (k, k, 2) or (k, 1, 2), got shape {m.shape}")
+    if m.shape[1] == 1:
+        return [m[:, 0, :]]
+    return [m[i, :, :] for i in range(m.shape[0])] + [m[:, j, :] for j in range(m.shape[1])]
+
+
+def arrow_segments(arrows: Arrows, display_range: Range, max_arrows: int = 160,
+                   length: float = 0.09) -> list[np.ndarray]:
+    """Arrow shafts, scaled so the longest is ``length`` x the display width; subsampled to
+    ``max_arrows`` evenly (a cloud of arrows is unreadable). Returns (2, 2) segments."""
+    p = np.asarray(arrows.points, np.float64)
+    v = np.asarray(arrows.vectors, np.float64)
+    if p.shape != v.shape:
+        raise ValueError(f"arrow points {p.shape} and vectors {v.shape} differ in shape")
+    ok = np.isfinite(p).all(1) & np.isfinite(v).all(1)
+    p, v = p[ok], v[ok]
+    if len(p) > max_arrows:
+        idx = np.linspace(0, len(p) - 1, max_arrows).round().astype(int)
+        p, v = p[idx], v[idx]
+    norm = np.linalg.norm(v, axis=1)
+    top = float(norm.max()) if len(norm) else 0.0
+    if top <= 0:
+        return []
+    width = display_range[0][1] - display_range[0][0]
+    v = v / top * (length * width)
+    return [np.stack([a, a + d]) for a, d in zip(p, v)]
+
+
+def real_vs_fake(real: np.ndarray, fake: np.ndarray, display_range: Range, *,
+                 heat: Heatmap | None = None, manifold: np.ndarray | None = None,
+                 arrows: Arrows | None = None, title: str = "",
+                 style: PlotStyle = PlotStyle()) -> go.Figure:
+    """Real (blue) and generated (red) points, optionally over D's decision heatmap, with the
+    generator's manifold grid and D's gradient arrows on the fake points.
+
+    real, fake: (n, 2). display_range: ((xmin, xmax), (ymin, ymax)). Non-finite rows are
+    dropped (a diverged generator must not break the figure)."""
+    real, fake = _finite_rows(real), _finite_rows(fake)
+    (x0, x1), (y0, y1) = display_range
+    fig = go.Figure()
+    if heat is not None:
+        z = np.asarray(heat.z, np.float64)
+        if z.shape != (len(heat.y), len(heat.x)):
+            raise ValueError(f"heatmap z must be (len(y), len(x)) = {(len(heat.y), len(heat.x))}, "
+                             f"got {z.shape}")
+        if heat.is_probability:
+            zmin, zmax, zmid = 0.0, 1.0, 0.5
+            bar_title = "D(x)"
+        else:
+            finite = z[np.isfinite(z)]
+            mid = heat.mid if heat.mid is not None else 0.0
+            spread = float(np.abs(finite - mid).max()) if len(finite) else 1.0
+            spread = spread or 1.0
+            zmin, zmax, zmid = mid - spread, mid + spread, mid
+            bar_title = "D score"
+        fig.add_trace(go.Heatmap(
+            x=heat.x, y=heat.y, z=z, zmin=zmin, zmax=zmax, zmid=zmid,
+            colorscale=[list(s) for s in style.heat_scale], opacity=0.85, name="D",
+            colorbar=dict(title=dict(text=bar_title), thickness=12 if style.font_size < 20 else 22,
+                          len=0.6, tickfont=dict(size=style.font_size - 2)),
+            hovertemplate="x %{x:.2f}, y %{y:.2f}<br>D %{z:.3f}<extra></extra>"))
+    fig.add_trace(go.Scattergl(
+        x=real[:, 0], y=real[:, 1], mode="markers", name="real",
+        marker=dict(size=style.real_marker_size, color=style.real_color, opacity=0.7)))
+    if manifold is not None:
+        mx, my = _segments(manifold_lines(manifold))
+        fig.add_trace(go.Scatter(
+            x=mx, y=my, mode="lines", name="G's manifold", hoverinfo="skip",
+            line=dict(color=style.manifold_color, width=style.manifold_width)))
+    fig.add_trace(go.Scattergl(
+        x=fake[:, 0], y=fake[:, 1], mode="markers", name="fake",
+        marker=dict(size=style.marker_size, color=style.fake_color, opacity=0.85,
+                    line=dict(width=0.5 if style.font_size < 20 else 1, color="white"))))
+    if arrows is not None:
+        segs = arrow_segments(arrows, display_range)
+        ax, ay = _segments(segs)
+        # the arrow head is a marker at each segment's end, pointing along the segment
+        sizes = np.tile([0.0, 3 * style.arrow_width + 4, 0.0], len(segs))
+        fig.add_trace(go.Scatter(
+            x=ax, y=ay, mode="lines+markers", name="D's gradient", hoverinfo="skip",
+            line=dict(color=style.arrow_color, width=style.arrow_width),
+            marker=dict(symbol="arrow", angleref="previous", size=sizes, color=style.arrow_color)))
+    fig.update_layout(
+        height=style.height, title=dict(text=title, font=dict(size=style.title_size)),
+        font=dict(size=style.font_size, color=style.text_color), plot_bgcolor=style.background,
+        paper_bgcolor=style.background, margin=dict(l=10, r=10, t=60 if title else 20, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0,
+                    font=dict(size=style.font_size)),
+        uirevision="keep", hovermode="closest")
+    fig.update_xaxes(range=[x0, x1], showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(range=[y0, y1], showgrid=False, zeroline=False, scaleanchor="x",
+                     scaleratio=1, constrain="domain")
+    return fig
+
+
+def downsample(steps: np.ndarray, values: np.ndarray, max_points: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """Bin-mean a long series to at most ``max_points`` points (NaNs ignored per bin).
+
+    steps, values: (n,). Returns (m,) steps (bin centres) and (m,) values, m <= max_points."""
+    steps = np.asarray(steps, np.float64)
+    values = np.asarray(values, np.float64)
+    if steps.shape != values.shape:
+        raise ValueError(f"steps {steps.shape} and values {values.shape} differ in shape")
+    n = len(steps)
+    if n <= max_points:
+        return steps, values
+    edges = np.linspace(0, n, max_points + 1).astype(int)
+    ok = np.isfinite(values)
+    csum = np.concatenate([[0.0], np.cumsum(np.where(ok, values, 0.0))])
+    ccount = np.concatenate([[0], np.cumsum(ok)])
+    total = csum[edges[1:]] - csum[edges[:-1]]
+    count = ccount[edges[1:]] - ccount[edges[:-1]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    centres = (steps[edges[:-1]] + steps[edges[1:] - 1]) / 2
+    return centres, means
+
+
+def series_chart(steps: np.ndarray, series: Mapping[str, np.ndarray], *, title: str = "",
+                 y_title: str = "", y_range: tuple[float, float] | None = None,
+                 reference: float | None = None, max_points: int = 400,
+                 style: PlotStyle = PlotStyle()) -> go.Figure:
+    """Lines of ``series`` (name -> (n,) values) against ``steps`` (n,), each bin-averaged to
+    ``max_points``; ``reference`` draws a dashed horizontal line (e.g. chance accuracy 0.5)."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series.items()):
+        x, y = downsample(steps, values, max_points)
+        fig.add_trace(go.Scatter(
+            x=x, y=y, mode="lines", name=SERIES_LABELS.get(name, name),
+            line=dict(width=style.line_width, color=style.series_colors[i % len(style.series_colors)])))
+    if reference is not None:
+        fig.add_hline(y=reference, line=dict(dash="dash", color="#888888", width=max(1.0, style.line_width / 2)))
+    fig.update_layout(
+        height=style.chart_height, font=dict(size=style.font_size, color=style.text_color),
+        plot_bgcolor=style.background, paper_bgcolor=style.background,
+        title=dict(text=title, font=dict(size=style.title_size - 2)),
+        margin=dict(l=10, r=10, t=50 if title else 10, b=10), uirevision="keep",
+        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0.0,
+                    font=dict(size=style.font_size - 2)),
+        xaxis_title="step", yaxis_title=y_title)
+    fig.update_xaxes(gridcolor=style.grid_color, zeroline=False)
+    fig.update_yaxes(gridcolor=style.grid_color, zeroline=False)
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
+    return fig
+
+
+def loss_chart(steps: np.ndarray, values: Mapping[str, np.ndarray],
+               style: PlotStyle = PlotStyle()) -> go.Figure:
+    """D loss on real and fake, and G loss, per step (bin-averaged)."""
+    names = ("d_loss_real", "d_loss_fake", "g_loss")
+    return series_chart(steps, {k: values[k] for k in names}, title="Losses", y_title="loss",
+                        style=style)
+
+
+def accuracy_chart(steps: np.ndarray, values: Mapping[str, np.ndarray],
+                   style: PlotStyle = PlotStyle()) -> go.Figure:
+    """D's accuracy on real and on fake samples in [0, 1]; 0.5 is chance."""
+    names = ("d_accuracy_real", "d_accuracy_fake")
+    return series_chart(steps, {k: values[k] for k in names}, title="D accuracy", y_title="accuracy",
+                        y_range=(-0.02, 1.02), reference=0.5, style=style)
+
+
+QUALITY_SERIES = {
+    # dataset kind -> the quality series worth a chart, with its axis title and range
+    "modes": (("high_quality",), "fraction", (-0.02, 1.02)),
+    "circle": (("radial_error", "angular_tv"), "error", None),
+    "other": (("energy_distance",), "distance", None),
+}
+
+
+def quality_chart(steps: np.ndarray, values: Mapping[str, np.ndarray], *, n_modes: int | None = None,
+                  style: PlotStyle = PlotStyle()) -> go.Figure:
+    """The dataset's quality metric over training: modes captured (right axis) and the
+    high-quality fraction when the dataset has modes, radial error and angle spread for the
+    circle, otherwise the energy distance (0 = the same distribution)."""
+    if "modes" in values and n_modes:
+        names, y_title, y_range = QUALITY_SERIES["modes"]
+        fig = series_chart(steps, {k: values[k] for k in names}, title="Quality",
+                           y_title=y_title, y_range=y_range, style=style)
+        x, y = downsample(steps, values["modes"])
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f"modes captured (of {n_modes})",
+                                 yaxis="y2", line=dict(width=style.line_width,
+                                                       color=style.series_colors[2])))
+        fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[-0.3, n_modes + 0.3],
+                                      title="modes", showgrid=False))
+        return fig
+    kind = "circle" if "radial_error" in values else "other"
+    names, y_title, y_range = QUALITY_SERIES[kind]
+    names = tuple(k for k in names if k in values)
+    return series_chart(steps, {k: values[k] for k in names}, title="Quality (lower is better)",
+                        y_title=y_title, y_range=y_range, style=style)

@@ -1,0 +1,689 @@
+"""Streamlit pieces of the Toy GAN Lab page (the only toy module that imports streamlit).
+
+Per-session state lives in ``st.session_state[STATE_KEY]`` (a ``PageState``): the session's
+own trainers, never shared. Live training is a ``st.fragment(run_every=REFRESH_S)`` that
+trains ``steps per refresh`` steps and redraws; no threads. Widgets have explicit keys
+(``toy_*``) that the AppTest and the browser tests use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+import numpy as np
+import streamlit as st
+
+from ganviz.plots import toy as plots
+from ganviz.toy import presets
+from ganviz.toy.config import CHOICES, ToyConfig
+from ganviz.toy.datasets import DATASETS, dataset_names, points_from_csv, points_dataset
+from ganviz.ui import toy_link
+from ganviz.ui.toy_session import LabRun, canvas_points, doc_table, training_warnings
+
+STATE_KEY = "toy_lab"
+REFRESH_S = 0.2          # live view refresh period while playing (5 per second at most)
+CHART_REFRESH_S = 1.0    # the charts refresh less often: they cost more and change slowly
+FIELD_PREFIX = "toy_f_"
+CANVAS_SIZE = 360
+CANVAS_RANGE = ((-1.5, 1.5), (-1.5, 1.5))
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "why-circles-fail.md"
+ANSWER_FIXES = {
+    # toggle key -> (label, overrides on the right-hand run, help)
+    "toy_fix_combined": ("Fix 1: real and fake in one D batch", presets.FIX_COMBINED,
+                         "The asker trained D on a real batch, then on a fake batch; Adam's "
+                         "statistics then swing between the two."),
+    "toy_fix_batch": ("Fix 2: batch 256", presets.FIX_BATCH,
+                      "A batch of 32 points covers the circle too sparsely for D to see gaps."),
+    "toy_fix_small_g": ("Fix 3: a smaller generator (16, 32)", presets.FIX_SMALL_G,
+                        "A 64-128 generator with a 128-d latent is far more than a circle needs."),
+    "toy_fix_radius": ("Radius 0.5 (tanh saturation out of play)", {"circle_radius": 0.5},
+                       "Radius 1 equals tanh's saturation value: G piles points near +-1."),
+    "toy_fix_linear": ("Linear generator output", {"g_output": "linear"},
+                       "Without tanh, G's output is not squeezed towards +-1."),
+}
+DEFAULT_FIXES = ("toy_fix_combined", "toy_fix_batch", "toy_fix_small_g")
+
+# ---- the config widgets ------------------------------------------------------------------
+WIDTHS = (1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+BATCHES = (2, 4, 8, 16, 32, 64, 128, 150, 256, 512, 1024, 2048, 4096)
+LRS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0)
+SIZES = (100, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000)
+
+
+@dataclass(frozen=True)
+class FieldWidget:
+    """How one ToyConfig field is edited: kind is slider, select_slider, select, toggle,
+    number or text; ``options`` for select_slider/select, ``kwargs`` for the widget."""
+
+    name: str
+    label: str
+    kind: str
+    group: str
+    options: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    help: str = ""
+
+
+FIELD_WIDGETS = [
+    FieldWidget("circle_radius", "Circle radius", "slider", "Data",
+                kwargs=dict(min_value=0.05, max_value=10.0, step=0.05),
+                help="Only for the circle. 1 is where tanh saturates."),
+    FieldWidget("dataset_size", "Real points in the training set", "select_slider", "Data", SIZES),
+    FieldWidget("seed", "Seed", "number", "Data", kwargs=dict(min_value=0, max_value=2**31 - 1, step=1)),
+    FieldWidget("latent_dim", "Latent dimensions", "slider", "Generator",
+                kwargs=dict(min_value=1, max_value=256, step=1)),
+    FieldWidget("latent_distribution", "Latent noise", "select", "Generator", CHOICES["latent_distribution"]),
+    FieldWidget("g_depth", "G hidden layers", "slider", "Generator", kwargs=dict(min_value=1, max_value=6)),
+    FieldWidget("g_width", "G units per layer", "select_slider", "Generator", WIDTHS),
+    FieldWidget("g_layers", "G layer widths (overrides the two above)", "text", "Generator",
+                help="Comma-separated, e.g. 64,128 (the Stack Overflow generator). Empty: use "
+                     "layers x units."),
+    FieldWidget("g_output", "G output activation", "select", "Generator", CHOICES["g_output"]),
+    FieldWidget("d_depth", "D hidden layers", "slider", "Discriminator", kwargs=dict(min_value=1, max_value=6)),
+    FieldWidget("d_width", "D units per layer", "select_slider", "Discriminator", WIDTHS),
+    FieldWidget("d_layers", "D layer widths (overrides the two above)", "text", "Discriminator",
+                help="Comma-separated, e.g. 64,128. Empty: use layers x units."),
+    FieldWidget("packing", "Packing (PacGAN m)", "slider", "Discriminator",
+                kwargs=dict(min_value=1, max_value=4), help="D judges m samples at once."),
+    FieldWidget("minibatch_discrimination", "Minibatch discrimination", "toggle", "Discriminator"),
+    FieldWidget("spectral_norm", "Spectral normalisation", "toggle", "Discriminator"),
+    FieldWidget("hidden_activation", "Hidden activation", "select", "Both networks", CHOICES["hidden_activation"]),
+    FieldWidget("leaky_slope", "Leaky ReLU slope", "slider", "Both networks",
+                kwargs=dict(min_value=0.0, max_value=1.0, step=0.01)),
+    FieldWidget("batch_size", "Batch size", "select_slider", "Training", BATCHES),
+    FieldWidget("loss", "Loss", "select", "Training", CHOICES["loss"]),
+    FieldWidget("d_steps", "D steps per G step", "slider", "Training", kwargs=dict(min_value=1, max_value=10)),
+    FieldWidget("combined_batch", "Real and fake in one D batch", "toggle", "Training",
+                help="Off: two D updates, one on real, one on fake (the Stack Overflow code)."),
+    FieldWidget("g_optimizer", "G optimizer", "select", "Training", CHOICES["g_optimizer"]),
+    FieldWidget("g_lr", "G learning rate", "select_slider", "Training", LRS),
+    FieldWidget("g_beta1", "G beta1 / momentum", "slider", "Training",
+                kwargs=dict(min_value=0.0, max_value=0.999, step=0.001)),
+    FieldWidget("d_optimizer", "D optimizer", "select", "Training", CHOICES["d_optimizer"]),
+    FieldWidget("d_lr", "D learning rate", "select_slider", "Training", LRS),
+    FieldWidget("d_beta1", "D beta1 / momentum", "slider", "Training",
+                kwargs=dict(min_value=0.0, max_value=0.999, step=0.001)),
+    FieldWidget("steps", "Recommended steps", "number", "Training",
+                kwargs=dict(min_value=1, max_value=1_000_000, step=500),
+                help="Play pauses here when 'Pause at the recommended steps' is on."),
+    FieldWidget("label_smoothing", "One-sided label smoothing", "slider", "Regularisation",
+                kwargs=dict(min_value=0.0, max_value=0.5, step=0.01)),
+    FieldWidget("label_noise", "Label noise (flip probability)", "slider", "Regularisation",
+                kwargs=dict(min_value=0.0, max_value=0.5, step=0.01)),
+    FieldWidget("gp_weight", "Gradient-penalty weight (WGAN-GP)", "number", "Regularisation",
+                kwargs=dict(min_value=0.0, max_value=1000.0, step=1.0)),
+    FieldWidget("r1_weight", "R1 penalty weight (0 = off)", "number", "Regularisation",
+                kwargs=dict(min_value=0.0, max_value=1000.0, step=0.5)),
+    FieldWidget("clip_value", "Weight clip (WGAN-clip)", "number", "Regularisation",
+                kwargs=dict(min_value=1e-4, max_value=10.0, step=0.005, format="%.4f")),
+]
+GROUPS = ("Data", "Generator", "Discriminator", "Both networks", "Training", "Regularisation")
+assert {w.name for w in FIELD_WIDGETS} | {"dataset"} == {f.name for f in fields(ToyConfig)}, \
+    "every ToyConfig field needs a widget"
+
+
+@dataclass
+class PageState:
+    """Everything the page keeps for one browser session (plain objects only)."""
+
+    run: LabRun | None = None
+    pair: list[LabRun] | None = None          # "why circles fail": left, right
+    pair_configs: tuple[ToyConfig, ToyConfig] | None = None
+    playing: bool = False
+    points: np.ndarray | None = None
+    points_source: str = ""
+    config: ToyConfig | None = None           # the last valid config from the widgets
+    preset: str = ""
+    link_loaded: bool = False
+    notices: list[str] = field(default_factory=list)   # shown once (link problems, loads)
+    errors: list[str] = field(default_factory=list)    # shown once (bad files)
+    pending: dict[str, Any] = field(default_factory=dict)  # widget values for the next run
+
+
+def page_state() -> PageState:
+    if STATE_KEY not in st.session_state:
+        st.session_state[STATE_KEY] = PageState()
+    return st.session_state[STATE_KEY]
+
+
+# ---- widget values <-> config ------------------------------------------------------------
+def config_widget_values(config: ToyConfig) -> dict[str, Any]:
+    """Widget keys -> values that show ``config`` (dataset included)."""
+    values = {FIELD_PREFIX + w.name: getattr(config, w.name) for w in FIELD_WIDGETS}
+    values["toy_dataset"] = config.dataset
+    return values
+
+
+def queue_config(state: PageState, config: ToyConfig, preset: str) -> None:
+    """Show ``config`` (and ``preset``) in the widgets from the next run on."""
+    state.pending.update(config_widget_values(config))
+    state.pending["toy_preset"] = preset
+
+
+def apply_pending(state: PageState) -> None:
+    """Write queued widget values before any widget of this run exists."""
+    for key, value in state.pending.items():
+        st.session_state[key] = value
+    state.pending.clear()
+
+
+def _set_widgets_now(config: ToyConfig, preset: str) -> None:
+    """For callbacks (they run before the widgets): show ``config`` at once."""
+    for key, value in config_widget_values(config).items():
+        st.session_state[key] = value
+    st.session_state["toy_preset"] = preset
+
+
+def init_from_link(state: PageState) -> None:
+    """First run of a session: restore the page from the URL's query parameters. Later runs:
+    restore the config widgets if Streamlit dropped them (they were not shown for a while)."""
+    if state.link_loaded:
+        if "toy_dataset" not in st.session_state and state.config is not None:
+            _set_widgets_now(state.config, state.preset)
+        return
+    state.link_loaded = True
+    link = toy_link.decode(st.query_params.to_dict())
+    state.notices.extend(link.notices)
+    state.config, state.preset = link.config, link.preset
+    _set_widgets_now(link.config, link.preset)
+    st.session_state["toy_mode"] = "Why circles fail" if link.mode == "circles" else "Lab"
+    st.session_state["toy_projector"] = link.projector
+    st.session_state["toy_spr"] = link.steps_per_refresh
+
+
+def _on_dataset_change() -> None:
+    dataset = st.session_state["toy_dataset"]
+    preset = presets.default_preset(dataset)
+    _set_widgets_now(presets.config(preset), preset)
+
+
+def _on_preset_change() -> None:
+    preset = st.session_state["toy_preset"]
+    _set_widgets_now(presets.config(preset), preset)
+
+
+def _options(base: tuple, current: Any) -> list:
+    return sorted(set(base) | {current})
+
+
+def _field_widget(w: FieldWidget, config: ToyConfig, disabled: bool = False) -> Any:
+    key = FIELD_PREFIX + w.name
+    if key not in st.session_state:
+        st.session_state[key] = getattr(config, w.name)
+    common = dict(key=key, help=w.help or None, disabled=disabled)
+    if w.kind == "slider":
+        return st.slider(w.label, **w.kwargs, **common)
+    if w.kind == "select_slider":
+        fmt = (lambda v: f"{v:g}") if w.name.endswith("_lr") else (lambda v: f"{v:,}")
+        return st.select_slider(w.label, _options(w.options, st.session_state[key]), format_func=fmt, **common)
+    if w.kind == "select":
+        return st.selectbox(w.label, w.options, **common)
+    if w.kind == "toggle":
+        return st.toggle(w.label, **common)
+    if w.kind == "number":
+        return st.number_input(w.label, **w.kwargs, **common)
+    if w.kind == "text":
+        return st.text_input(w.label, **common)
+    raise ValueError(f"unknown widget kind {w.kind!r}")
+
+
+def config_sidebar(state: PageState) -> tuple[ToyConfig | None, str]:
+    """Dataset, preset and every ToyConfig field in the sidebar. Returns the config the
+    widgets describe (None if invalid: the error is shown) and the preset name."""
+    sb = st.sidebar
+    names = dataset_names()
+    dataset = sb.selectbox("Dataset", names, key="toy_dataset", on_change=_on_dataset_change,
+                           format_func=lambda n: DATASETS[n].title if n in DATASETS else "Your own points")
+    options = presets.preset_names(dataset)
+    if st.session_state.get("toy_preset") not in options:
+        st.session_state["toy_preset"] = presets.default_preset(dataset)
+    preset = sb.selectbox("Preset", options, key="toy_preset", on_change=_on_preset_change,
+                          help="A recipe for this dataset; changing it resets every field below.")
+    sb.caption(presets.PRESETS[preset].description)
+    base = presets.config(preset)
+    values: dict[str, Any] = {}
+    for group in GROUPS:
+        with sb.expander(group, expanded=group in ("Generator", "Discriminator", "Training")):
+            for w in [w for w in FIELD_WIDGETS if w.group == group]:
+                if w.name == "circle_radius" and dataset != "circle":
+                    values[w.name] = st.session_state.get(FIELD_PREFIX + w.name, base.circle_radius)
+                    continue
+                overridden = (w.name in ("g_depth", "g_width") and bool(st.session_state.get(FIELD_PREFIX + "g_layers"))) \
+                    or (w.name in ("d_depth", "d_width") and bool(st.session_state.get(FIELD_PREFIX + "d_layers")))
+                values[w.name] = _field_widget(w, base, disabled=overridden)
+    try:
+        config = ToyConfig(dataset=dataset, **values)
+    except ValueError as exc:
+        sb.error(f"Not applied: {exc}")
+        return None, preset
+    return config, preset
+
+
+# ---- look ---------------------------------------------------------------------------------
+BASE_CSS = """
+<style>
+.toy-status {font-size: 1.25rem; padding: 0.35rem 0.8rem; border-radius: 0.5rem;
+  background: #f1f4f9; border: 1px solid #d5dbe5; margin-bottom: 0.4rem;}
+.toy-status b {font-variant-numeric: tabular-nums;}
+.toy-status .toy-play {color: #0a7a2f; font-weight: 600;}
+.toy-status .toy-pause {color: #666;}
+</style>
+"""
+PROJECTOR_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
+[data-testid="stAppViewContainer"] p, [data-testid="stAppViewContainer"] li,
+[data-testid="stAppViewContainer"] label, [data-testid="stMarkdownContainer"] {font-size: 1.15rem;}
+[data-testid="stSidebar"] label p {font-size: 1.05rem !important;}
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+footer {display: none !important;}
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 0.6rem !important;
+  max-width: 100% !important;}
+h1 {font-size: 2.4rem !important;}
+.stButton button {font-size: 1.3rem !important; padding: 0.5rem 1.1rem !important;
+  font-weight: 700 !important; border-width: 2px !important;}
+.toy-status {font-size: 2rem; background: #000; color: #fff; border: none;}
+.toy-status .toy-play {color: #5dff8f;}
+.toy-status .toy-pause {color: #ddd;}
+</style>
+"""
+
+
+def theme(projector: bool) -> plots.PlotStyle:
+    """Inject the page CSS; returns the plot style (projector: big and high contrast)."""
+    st.markdown(BASE_CSS + (PROJECTOR_CSS if projector else ""), unsafe_allow_html=True)
+    return plots.PlotStyle.projector() if projector else plots.PlotStyle()
+
+
+# ---- the live view -----------------------------------------------------------------------
+def main_figure(run: LabRun, show_heatmap: bool, show_manifold: bool, show_arrows: bool,
+                style: plots.PlotStyle, title: str = "") -> Any:
+    snap = run.snapshot()
+    heat = None
+    if show_heatmap:
+        mid = 0.5 if run.config.loss == "least_squares" else 0.0
+        heat = plots.Heatmap(snap.grid_x, snap.grid_y, snap.d_grid, snap.d_is_probability, mid)
+    return plots.real_vs_fake(
+        snap.real, snap.fake, run.dataset.display_range, heat=heat,
+        manifold=snap.manifold if show_manifold else None,
+        arrows=plots.Arrows(snap.fake, snap.fake_grad) if show_arrows else None,
+        title=title or f"step {snap.step:,}", style=style)
+
+
+def status_html(run: LabRun, playing: bool) -> str:
+    """One line: step, wall-clock steps/s, D's accuracy and the dataset's quality."""
+    hist = run.trainer.history
+    rate = run.meter.rate if playing else None
+    rate_text = f"{rate:,.0f}" if rate is not None else "–"
+    parts = [f"Step <b class='toy-step'>{run.step:,}</b>",
+             f"<b class='toy-rate'>{rate_text}</b> steps/s"]
+    if len(hist):
+        real, fake = hist.last("d_accuracy_real", 100), hist.last("d_accuracy_fake", 100)
+        if np.isfinite(real) and np.isfinite(fake):
+            parts.append(f"D right on real <b>{real:.0%}</b>, on fake <b>{fake:.0%}</b>")
+    q = run.quality.latest()
+    if "modes" in q:
+        parts.append(f"modes <b>{q['modes']:.0f}/{q.get('n_modes', 0):.0f}</b>, "
+                     f"high quality <b>{q.get('high_quality', 0):.0%}</b>")
+    elif "radial_error" in q:
+        parts.append(f"radial error <b>{q['radial_error']:.2f}</b>, angle coverage "
+                     f"<b>{q.get('angular_coverage', 0):.0%}</b>")
+    elif "energy_distance" in q:
+        parts.append(f"energy distance <b>{q['energy_distance']:.3f}</b>")
+    state = "<span class='toy-play'>▶ training</span>" if playing else "<span class='toy-pause'>⏸ paused</span>"
+    parts.append(state)
+    return "<div class='toy-status'>" + " · ".join(parts) + "</div>"
+
+
+def _stop(state: PageState, message: str | None = None) -> None:
+    """Pause from inside the fragment: a full rerun switches the timer off."""
+    state.playing = False
+    if message:
+        state.notices.append(message)
+    st.rerun(scope="app")
+
+
+def tick_runs(state: PageState, runs: list[LabRun], steps: int, stop_at_recommended: bool) -> None:
+    """One refresh of live training for ``runs`` in lockstep (spinner on a first compile)."""
+    if not state.playing:
+        return
+    if any(r.diverged_at is not None for r in runs):
+        _stop(state)
+    for run in runs:
+        n = steps
+        if stop_at_recommended:
+            n = min(n, max(0, run.config.steps - run.step))
+        if n <= 0:
+            continue
+        if run.last_seconds_per_step is None:
+            with st.spinner("Compiling this network shape (first time only: a few seconds)..."):
+                run.tick(n)
+        else:
+            run.tick(n)
+    if any(r.diverged_at is not None for r in runs):
+        _stop(state, "Training diverged: paused at the last good state.")
+    if stop_at_recommended and all(r.step >= r.config.steps for r in runs):
+        _stop(state, f"Paused at the recommended {runs[0].config.steps:,} steps "
+                     "(switch 'Pause at the recommended steps' off to go on).")
+
+
+def warnings_block(run: LabRun) -> None:
+    for text in training_warnings(run.trainer.history, run.diverged_at):
+        (st.error if text.startswith("Training diverged") else st.warning)(text)
+
+
+def live_lab(state: PageState, views: dict[str, bool], style: plots.PlotStyle, steps: int,
+             stop_at_recommended: bool) -> None:
+    """The single-run live view: status, warnings, real vs fake (refreshes while playing)."""
+
+    @st.fragment(run_every=REFRESH_S if state.playing else None)
+    def _live() -> None:
+        run = state.run
+        if run is None:
+            return
+        import time, sys
+        t0 = time.perf_counter()
+        tick_runs(state, [run], steps, stop_at_recommended)
+        t1 = time.perf_counter()
+        st.markdown(status_html(run, state.playing), unsafe_allow_html=True)
+        warnings_block(run)
+        t2 = time.perf_counter()
+        fig = main_figure(run, **views, style=style)
+        t3 = time.perf_counter()
+        st.plotly_chart(fig, key="toy_plot_main", theme=None,
+                        config={"displayModeBar": False})
+        t4 = time.perf_counter()
+        print(f"PROFILE tick {t1-t0:.3f} status {t2-t1:.3f} fig {t3-t2:.3f} chart {t4-t3:.3f}", file=sys.stderr, flush=True)
+
+    _live()
+
+
+def live_charts(state: PageState, runs: list[LabRun], style: plots.PlotStyle, key: str) -> None:
+    """Loss, accuracy and quality charts (refresh once a second while playing)."""
+
+    @st.fragment(run_every=CHART_REFRESH_S if state.playing else None)
+    def _charts() -> None:
+        for i, run in enumerate(runs):
+            hist = run.trainer.history
+            q_steps, q_values = run.quality.arrays()
+            n_modes = int(run.quality.latest().get("n_modes", 0)) or None
+            st.plotly_chart(plots.quality_chart(q_steps, q_values, n_modes=n_modes, style=style),
+                            key=f"{key}_quality_{i}", theme=None, config={"displayModeBar": False})
+            st.plotly_chart(plots.accuracy_chart(hist.steps, hist.values, style=style),
+                            key=f"{key}_accuracy_{i}", theme=None, config={"displayModeBar": False})
+            st.plotly_chart(plots.loss_chart(hist.steps, hist.values, style=style),
+                            key=f"{key}_loss_{i}", theme=None, config={"displayModeBar": False})
+
+    _charts()
+
+
+# ---- transport ---------------------------------------------------------------------------
+def _toggle_play() -> None:
+    state = page_state()
+    state.playing = not state.playing
+    for run in ([state.run] if state.run else []) + (state.pair or []):
+        run.meter.clear()
+
+
+def transport(state: PageState, runs: list[LabRun]) -> dict[str, Any]:
+    """Play/Pause, Step D / G / both, Reset, steps per refresh and the view toggles."""
+    cols = st.columns([1.1, 1, 1, 1.1, 1, 2.6])
+    cols[0].button("⏸ Pause" if state.playing else "▶ Play", key="toy_play", type="primary",
+                   on_click=_toggle_play, use_container_width=True, disabled=not runs)
+    step_d = cols[1].button("Step D", key="toy_step_d", use_container_width=True, disabled=not runs,
+                            help="One discriminator update.")
+    step_g = cols[2].button("Step G", key="toy_step_g", use_container_width=True, disabled=not runs,
+                            help="One generator update.")
+    step_both = cols[3].button("Step both", key="toy_step_both", use_container_width=True,
+                               disabled=not runs, help="One full step: D then G.")
+    reset = cols[4].button("Reset", key="toy_reset", use_container_width=True, disabled=not runs,
+                           help="New weights from the seed, step 0.")
+    spr = cols[5].select_slider("Steps per refresh", toy_link.STEPS_PER_REFRESH, key="toy_spr",
+                                help="1 is slow motion; more steps per refresh train faster.")
+    view_cols = st.columns(4)
+    views = dict(
+        show_heatmap=view_cols[0].toggle("D's heatmap", value=True, key="toy_show_heatmap"),
+        show_manifold=view_cols[1].toggle("G's manifold", value=False, key="toy_show_manifold"),
+        show_arrows=view_cols[2].toggle("Gradient arrows", value=False, key="toy_show_arrows"),
+    )
+    stop_at = view_cols[3].toggle("Pause at the recommended steps", value=False, key="toy_stop_at")
+    mode = "d" if step_d else "g" if step_g else "both" if step_both else None
+    if mode:
+        for run in runs:
+            try:
+                with st.spinner("Compiling this step (first time only)..."):
+                    run.tick(1, mode)
+            except ValueError as exc:
+                st.error(str(exc))
+    if reset:
+        state.playing = False
+        for run in runs:
+            run.reset()
+    return dict(views=views, steps=int(spr), stop_at=stop_at)
+
+
+# ---- the page's sections -----------------------------------------------------------------
+def ensure_run(state: PageState, config: ToyConfig) -> LabRun | None:
+    """The session's trainer for ``config``: built on first use or for new points; otherwise
+    updated in place (rebuilt when the change needs new networks, which is said)."""
+    points = state.points if config.dataset == "points" else None
+    if config.dataset == "points" and points is None:
+        st.info("Your own points: upload a CSV or draw on the canvas below, then train on them.")
+        return None
+    run = state.run
+    if run is None or (config.dataset == "points" and run.trainer.points is not points):
+        with st.spinner("Building the networks..."):
+            state.run = LabRun(config, points=points)
+            state.run.record()
+        return state.run
+    rebuilt = run.apply(config)
+    if rebuilt:
+        st.toast(f"New networks for the changed {', '.join(rebuilt)}: training restarts from step 0.")
+        st.info(f"Rebuilt the networks (changed: {', '.join(rebuilt)}); training restarted at step 0.")
+        run.record()
+    return run
+
+
+def _on_csv() -> None:
+    state = page_state()
+    upload = st.session_state.get("toy_csv")
+    if upload is None:
+        return
+    try:
+        points = points_from_csv(upload.getvalue(), source=upload.name)
+    except ValueError as exc:
+        state.errors.append(str(exc))
+        return
+    _use_points(state, points, upload.name, now=True)
+
+
+def _use_points(state: PageState, points: np.ndarray, source: str, now: bool) -> None:
+    state.points, state.points_source = points, source
+    config = presets.config("points-default")
+    if now:
+        _set_widgets_now(config, "points-default")
+    else:
+        queue_config(state, config, "points-default")
+    state.playing = False
+    state.notices.append(f"Training on {len(points):,} points from {source}.")
+
+
+def own_data(state: PageState) -> None:
+    """Upload a CSV or draw points; both become the ``points`` dataset."""
+    expanded = st.session_state.get("toy_dataset") == "points"
+    with st.expander("Your own data: upload a CSV or draw points", expanded=expanded):
+        left, right = st.columns(2)
+        with left:
+            st.file_uploader("CSV of x,y rows (a header row is fine)", type=["csv", "txt"],
+                             key="toy_csv", on_change=_on_csv)
+            if state.points is not None:
+                st.caption(f"Loaded: {len(state.points):,} points from {state.points_source}.")
+        with right:
+            drawn = draw_points()
+            if st.button("Train on my drawing", key="toy_use_drawing"):
+                try:
+                    points_dataset(drawn)  # validates: finite, at least 10 points
+                except ValueError as exc:
+                    st.error(f"Drawing: {exc}. Click more points or draw longer strokes.")
+                else:
+                    _use_points(state, drawn, "your drawing", now=False)
+                    st.rerun()
+
+
+def draw_points() -> np.ndarray:
+    """The drawing canvas (streamlit-drawable-canvas): click points or draw strokes."""
+    tool = st.radio("Drawing tool", ["point", "freedraw"], horizontal=True, key="toy_canvas_tool",
+                    format_func={"point": "click points", "freedraw": "draw strokes"}.get)
+    try:
+        from streamlit_drawable_canvas import st_canvas
+
+        result = st_canvas(stroke_width=3, stroke_color="#d62d20", fill_color="#d62d20",
+                           background_color="#f4f6fa", height=CANVAS_SIZE, width=CANVAS_SIZE,
+                           drawing_mode=tool, point_display_radius=4, key="toy_canvas")
+        data = getattr(result, "json_data", None)
+    except Exception as exc:  # a broken third-party component must not break the page
+        st.warning(f"The drawing canvas is unavailable here ({type(exc).__name__}); upload a CSV instead.")
+        data = None
+    points = canvas_points(data, CANVAS_SIZE, CANVAS_SIZE, CANVAS_RANGE)
+    st.caption(f"{len(points):,} points drawn (x and y from -1.5 to 1.5).")
+    return points
+
+
+def _on_model_upload() -> None:
+    state = page_state()
+    upload = st.session_state.get("toy_model_upload")
+    if upload is None:
+        return
+    try:
+        run = LabRun.from_zip(upload.getvalue())
+    except ValueError as exc:
+        state.errors.append(f"{upload.name}: {exc}")
+        return
+    state.run, state.playing = run, False
+    state.points = run.trainer.points
+    state.points_source = upload.name if state.points is not None else ""
+    preset = presets.default_preset(run.config.dataset)
+    _set_widgets_now(run.config, preset)
+    state.notices.append(f"Loaded {upload.name}: step {run.step:,}.")
+
+
+def exports(run: LabRun | None) -> None:
+    """GIF, history CSV, config JSON and the saved model; and loading a saved model back."""
+    with st.expander("Export and load", expanded=False):
+        if run is not None:
+            cols = st.columns(4)
+            cols[0].download_button("GIF of training", run.gif, "toy_gan_training.gif", "image/gif",
+                                    key="toy_dl_gif", on_click="ignore", use_container_width=True)
+            cols[1].download_button("History (CSV)", run.history_csv, "toy_gan_history.csv", "text/csv",
+                                    key="toy_dl_csv", on_click="ignore", use_container_width=True)
+            cols[2].download_button("Config (JSON)", run.config.to_json(), "toy_gan_config.json",
+                                    "application/json", key="toy_dl_json", on_click="ignore",
+                                    use_container_width=True)
+            cols[3].download_button("Model (zip)", run.model_zip, "toy_gan_model.zip", "application/zip",
+                                    key="toy_dl_model", on_click="ignore", use_container_width=True)
+        st.file_uploader("Load a saved model (.zip from 'Model (zip)')", type=["zip"],
+                         key="toy_model_upload", on_change=_on_model_upload)
+
+
+def share_link(config: ToyConfig | None, preset: str, mode: str, projector: bool, spr: int) -> None:
+    """Keep the URL's query parameters in step with the page, and show them."""
+    if config is None or config.dataset == "points":
+        return
+    params = toy_link.encode(config, preset, mode=mode, projector=projector, steps_per_refresh=spr)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    with st.expander("Share this setup", expanded=False):
+        st.write("The address bar holds this setup: copy it, or this part after the page address:")
+        st.code("?" + urlencode(params), language=None)
+
+
+def show_messages(state: PageState) -> None:
+    for text in state.errors:
+        st.error(text)
+    for text in state.notices:
+        st.info(text)
+    state.errors.clear()
+    state.notices.clear()
+
+
+# ---- why circles fail --------------------------------------------------------------------
+def circles_sidebar() -> tuple[ToyConfig | None, ToyConfig | None, str, str]:
+    """Left and right presets, and a toggle for each of the accepted answer's fixes (applied
+    to the right-hand run)."""
+    sb = st.sidebar
+    circle_presets = presets.preset_names("circle")
+    left = sb.selectbox("Left run", circle_presets, index=circle_presets.index("so-question"),
+                        key="toy_cmp_left")
+    right = sb.selectbox("Right run (before the fixes below)", circle_presets,
+                         index=circle_presets.index("so-question"), key="toy_cmp_right")
+    sb.markdown("**Fixes on the right-hand run**")
+    overrides: dict[str, Any] = {}
+    for key, (label, change, help_text) in ANSWER_FIXES.items():
+        if sb.toggle(label, value=key in DEFAULT_FIXES, key=key, help=help_text):
+            overrides.update(change)
+    try:
+        return presets.config(left), presets.config(right, **overrides), left, right
+    except ValueError as exc:
+        sb.error(str(exc))
+        return None, None, left, right
+
+
+def ensure_pair(state: PageState, left: ToyConfig, right: ToyConfig) -> list[LabRun]:
+    """Two runs in lockstep; any change restarts both at step 0 so they stay comparable."""
+    if state.pair is None:
+        with st.spinner("Building both runs..."):
+            state.pair = [LabRun(left), LabRun(right)]
+            for r in state.pair:
+                r.record()
+    elif state.pair_configs != (left, right):
+        for run, config in zip(state.pair, (left, right)):
+            run.apply(config)
+            run.reset()
+            run.record()
+        st.info("Changed setup: both runs restarted from step 0, so they stay in lockstep.")
+    state.pair_configs = (left, right)
+    return state.pair
+
+
+CIRCLES_FALLBACK = """
+The measured table appears here once `docs/why-circles-fail.md` exists. In short, the accepted
+answer's fixes are: **(1)** train D on one batch holding real and fake points together,
+**(2)** use a batch of at least 256, **(3)** use a much smaller generator (16 and 32 units).
+A fourth observation: radius 1 is exactly where tanh saturates, so the generator easily piles
+its points near ±1.
+"""
+
+
+def circles_explainer() -> None:
+    with st.expander("What the Stack Overflow answer found (measured)", expanded=True):
+        table = doc_table(DOC_PATH)
+        st.markdown(table if table else CIRCLES_FALLBACK)
+        if table:
+            st.caption(f"From docs/{DOC_PATH.name}.")
+
+
+def live_pair(state: PageState, runs: list[LabRun], names: tuple[str, str], views: dict[str, bool],
+              style: plots.PlotStyle, steps: int, stop_at_recommended: bool) -> None:
+    """The two circle runs side by side, trained in lockstep."""
+
+    @st.fragment(run_every=REFRESH_S if state.playing else None)
+    def _live() -> None:
+        tick_runs(state, runs, steps, stop_at_recommended)
+        cols = st.columns(2)
+        for i, (col, run, name) in enumerate(zip(cols, runs, names)):
+            with col:
+                st.markdown(status_html(run, state.playing), unsafe_allow_html=True)
+                warnings_block(run)
+                st.plotly_chart(main_figure(run, **views, style=style.with_height(min(style.height, 520)),
+                                            title=f"{name} · step {run.step:,}"),
+                                key=f"toy_plot_pair_{i}", theme=None, config={"displayModeBar": False})
+
+    _live()
+
+
+def right_name(right: str) -> str:
+    on = [ANSWER_FIXES[k][0].split(":")[0] for k in ANSWER_FIXES if st.session_state.get(k)]
+    return right + (" + " + ", ".join(on) if on else "")
