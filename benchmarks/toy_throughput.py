@@ -52,6 +52,7 @@ def keras_train_on_batch_steps_per_second(steps: int) -> float:
                                  layers.Dense(32), layers.LeakyReLU(0.2), layers.Dense(n_out, activation=act)])
 
     d = mlp(2, 1, "sigmoid")
+    before = [w.numpy().copy() for w in d.weights]
     d.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(1e-3, 0.5), metrics=["accuracy"])
     g = mlp(latent, 2, None)
     d.trainable = False
@@ -66,12 +67,18 @@ def keras_train_on_batch_steps_per_second(steps: int) -> float:
         imgs = data[rng.integers(0, len(data), batch)]
         noise = rng.normal(0, 1, (batch, latent))
         gen = g.predict(noise, verbose=0)
+        # Keras 3 reads `trainable` at train time (Keras 2 froze it at compile time), so the
+        # faithful port toggles it: D learns on its own batches, not through `combined`.
+        d.trainable = True
         d.train_on_batch(imgs, valid)
         d.train_on_batch(gen, fake)
+        d.trainable = False
         combined.train_on_batch(rng.normal(0, 1, (batch, latent)), valid)
 
     for _ in range(20):
         step()
+    if all(np.array_equal(a, w.numpy()) for a, w in zip(before, d.weights)):
+        raise RuntimeError("the Keras loop did not train D: the comparison would be unfair")
     t0 = time.perf_counter()
     for _ in range(steps):
         step()

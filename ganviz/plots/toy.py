@@ -181,7 +181,7 @@ def real_vs_fake(real: np.ndarray, fake: np.ndarray, display_range: Range, *,
             colorbar=dict(title=dict(text=bar_title), thickness=12 if style.font_size < 20 else 22,
                           len=0.6, tickfont=dict(size=style.font_size - 2)),
             hovertemplate="x %{x:.2f}, y %{y:.2f}<br>D %{z:.3f}<extra></extra>"))
-    fig.add_trace(go.Scattergl(
+    fig.add_trace(go.Scatter(
         x=real[:, 0], y=real[:, 1], mode="markers", name="real",
         marker=dict(size=style.real_marker_size, color=style.real_color, opacity=0.7)))
     if manifold is not None:
@@ -189,7 +189,7 @@ def real_vs_fake(real: np.ndarray, fake: np.ndarray, display_range: Range, *,
         fig.add_trace(go.Scatter(
             x=mx, y=my, mode="lines", name="G's manifold", hoverinfo="skip",
             line=dict(color=style.manifold_color, width=style.manifold_width)))
-    fig.add_trace(go.Scattergl(
+    fig.add_trace(go.Scatter(
         x=fake[:, 0], y=fake[:, 1], mode="markers", name="fake",
         marker=dict(size=style.marker_size, color=style.fake_color, opacity=0.85,
                     line=dict(width=0.5 if style.font_size < 20 else 1, color="white"))))
