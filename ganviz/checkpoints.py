@@ -397,6 +397,19 @@ def png_bytes(images: np.ndarray, columns: int = 10, scale: int = 2) -> bytes:
     return buf.getvalue()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def make_temp_dir(parent: Path, prefix: str) -> Path:
+    """mkdtemp with the usual permissions (mkdtemp alone gives 0700)."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    tmp.chmod(0o777 & ~_umask())
+    return tmp
+
+
 def write_atomic(file: Path, data: bytes) -> None:
     """Write bytes to `file` via a temporary sibling and os.replace (never half-written)."""
     file.parent.mkdir(parents=True, exist_ok=True)
@@ -404,6 +417,7 @@ def write_atomic(file: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp alone gives 0600
         os.replace(tmp, file)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -431,7 +445,7 @@ def save(path: str | os.PathLike, generator, card: Card, samples: np.ndarray,
     if samples.dtype != np.uint8 or samples.ndim != 4:
         raise ValueError(f"samples must be (n, H, W, C) uint8, got {samples.shape} {samples.dtype}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    tmp = make_temp_dir(path.parent, f".{path.name}.tmp-")
     moved: list_type[str] = []
     try:
         generator.save(tmp / "generator.keras")

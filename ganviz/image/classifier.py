@@ -94,18 +94,21 @@ def kl_divergence(p: np.ndarray, q: np.ndarray, eps: float = 1e-10) -> float:
 
 
 def train_classifier(dataset, epochs: int = 15, batch_size: int = 128, seed: int = 0,
-                     augment: bool = True, verbose: int = 2):
+                     augment: bool = True, verbose: int = 2, init=None,
+                     learning_rate: float = 2e-3):
     """Train `build_classifier` on an ImageDataset's train split; returns (model, held-out
-    accuracy in [0, 1])."""
+    accuracy in [0, 1]). init: a keras model to continue training instead of a new one.
+    The learning rate decays from `learning_rate` to 0 over the run (cosine)."""
     import keras
 
     if dataset.train_labels is None:
         raise ValueError(f"{dataset.name} has no labels to train a classifier on")
     keras.utils.set_random_seed(seed)
-    model = build_classifier(dataset.image_shape, dataset.num_classes, augment=augment)
+    model = init or build_classifier(dataset.image_shape, dataset.num_classes, augment=augment)
     steps = epochs * int(np.ceil(len(dataset.train_images) / batch_size))
     model.compile(
-        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, steps)),
+        optimizer=keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(learning_rate, steps)),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"])
     model.fit(dataset.train_images.astype(np.float32), dataset.train_labels, epochs=epochs,
@@ -114,7 +117,7 @@ def train_classifier(dataset, epochs: int = 15, batch_size: int = 128, seed: int
 
 
 def main(argv: list[str] | None = None) -> int:
-    """python -m ganviz.image.classifier DATASET [--epochs N] [--out FILE]"""
+    """python -m ganviz.image.classifier DATASET [--epochs N] [--init FILE --lr LR] [--out FILE]"""
     from ganviz.image import data
 
     p = argparse.ArgumentParser(prog="python -m ganviz.image.classifier",
@@ -124,12 +127,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--no-augment", action="store_true", help="no random shifts while training")
+    p.add_argument("--init", type=Path, default=None,
+                   help="continue training this .keras classifier instead of a new one")
+    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (cosine decay)")
     args = p.parse_args(argv)
     ds = data.load(args.dataset, seed=args.seed)
     print(ds.describe(), flush=True)
     t0 = time.perf_counter()
+    init = None
+    if args.init is not None:
+        import keras
+
+        init = keras.saving.load_model(args.init, compile=False, safe_mode=True)
     model, acc = train_classifier(ds, epochs=args.epochs, seed=args.seed,
-                                  augment=not args.no_augment)
+                                  augment=not args.no_augment, init=init, learning_rate=args.lr)
     out = args.out or classifier_path(args.dataset)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.tmp.keras")

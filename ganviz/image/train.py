@@ -378,11 +378,12 @@ class ImageGanTrainer:
     def save_state(self, folder: Path, epoch: int) -> None:
         """discriminator.keras + optimizer variables + step into folder (atomic rename)."""
         import shutil
-        import tempfile
 
         folder = Path(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".state.tmp-", dir=folder.parent))
+        from ganviz.checkpoints import make_temp_dir
+
+        tmp = make_temp_dir(folder.parent, ".state.tmp-")
         try:
             self.discriminator.save(tmp / "discriminator.keras")
             arrays = {f"g_{i}": np.asarray(v) for i, v in enumerate(self.g_optimizer.variables)}

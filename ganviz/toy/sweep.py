@@ -293,16 +293,8 @@ class SweepResult:
 
     def metric_grid(self, name: str) -> np.ndarray:
         """(len(batch_sizes), len(widths)) mean of ``name`` over seeds (NaN where missing)."""
-        c = self.config
-        total = np.zeros((len(c.batch_sizes), len(c.widths)))
-        count = np.zeros_like(total)
-        for r in self.runs:
-            v = r.metrics.get(name, float("nan"))
-            if np.isfinite(v):
-                total[r.run.row, r.run.col] += v
-                count[r.run.row, r.run.col] += 1
-        with np.errstate(invalid="ignore"):
-            return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        return cell_means(self.config, [r.run for r in self.runs],
+                          [r.metrics.get(name, float("nan")) for r in self.runs])
 
     def rows(self) -> list[dict]:
         return [r.row() for r in self.runs]
@@ -320,6 +312,25 @@ class SweepResult:
         writer.writeheader()
         writer.writerows(rows)
         return buf.getvalue()
+
+
+def cell_means(config: SweepConfig, runs: list[SweepRun], values) -> np.ndarray:
+    """(len(batch_sizes), len(widths)): per cell, the mean of the runs' finite ``values``
+    (one per run, e.g. one seed each); NaN where a cell has none."""
+    total = np.zeros((len(config.batch_sizes), len(config.widths)))
+    count = np.zeros_like(total)
+    for run, v in zip(runs, values):
+        if v is not None and np.isfinite(v):
+            total[run.row, run.col] += v
+            count[run.row, run.col] += 1
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def default_metric(dataset: str) -> str:
+    """The heatmap's default: modes captured where the dataset has modes, else energy distance."""
+    from ganviz.toy.datasets import get_dataset
+
+    return "modes" if get_dataset(dataset).centres is not None else "energy_distance"
 
 
 # ---- training ------------------------------------------------------------------------------
@@ -394,6 +405,15 @@ class Sweep:
             for r, i in enumerate(group):
                 fake[i] = out[r]
         return SweepSnapshot(self.step, fake, self.real, tuple(self.diverged_at()))
+
+    def snapshot_metrics(self, snap: SweepSnapshot) -> list[dict[str, float]]:
+        """Per run, ``quality`` of the snapshot's few fake points against its real points: a
+        cheap, noisier live view of the final metrics."""
+        from ganviz.toy.metrics import quality
+
+        ds, base = self.dataset, self.config.base
+        return [quality(f, snap.real, ds.centres, ds.std, ds.display_range, base.dataset,
+                        base.circle_radius) for f in snap.fake]
 
     def samples(self, n: int = METRIC_SAMPLES) -> np.ndarray:
         """(R, n, 2): each run's ``ToyTrainer.sample(n, seed=config.seed)`` equivalent."""

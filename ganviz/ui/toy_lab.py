@@ -384,19 +384,12 @@ def live_lab(state: PageState, views: dict[str, bool], style: plots.PlotStyle, s
         run = state.run
         if run is None:
             return
-        import time, sys
-        t0 = time.perf_counter()
         tick_runs(state, [run], steps, stop_at_recommended)
-        t1 = time.perf_counter()
         st.markdown(status_html(run, state.playing), unsafe_allow_html=True)
-        warnings_block(run)
-        t2 = time.perf_counter()
-        fig = main_figure(run, **views, style=style)
-        t3 = time.perf_counter()
-        st.plotly_chart(fig, key="toy_plot_main", theme=None,
+        with st.container():
+            warnings_block(run)
+        st.plotly_chart(main_figure(run, **views, style=style), key="toy_plot_main", theme=None,
                         config={"displayModeBar": False})
-        t4 = time.perf_counter()
-        print(f"PROFILE tick {t1-t0:.3f} status {t2-t1:.3f} fig {t3-t2:.3f} chart {t4-t3:.3f}", file=sys.stderr, flush=True)
 
     _live()
 
@@ -676,7 +669,8 @@ def live_pair(state: PageState, runs: list[LabRun], names: tuple[str, str], view
         for i, (col, run, name) in enumerate(zip(cols, runs, names)):
             with col:
                 st.markdown(status_html(run, state.playing), unsafe_allow_html=True)
-                warnings_block(run)
+                with st.container():
+                    warnings_block(run)
                 st.plotly_chart(main_figure(run, **views, style=style.with_height(min(style.height, 520)),
                                             title=f"{name} · step {run.step:,}"),
                                 key=f"toy_plot_pair_{i}", theme=None, config={"displayModeBar": False})

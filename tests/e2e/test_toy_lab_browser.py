@@ -25,9 +25,9 @@ def fake_points_signature(page) -> str:
     """The drawn fake points' coordinates (from the plot's data), to tell a redraw."""
     return page.evaluate("""() => {
         const plot = document.querySelector('.stPlotlyChart .js-plotly-plot');
-        if (!plot || !plot.data) return '';
-        const fake = plot.data.find(t => t.name === 'fake');
-        return fake ? Array.from(fake.x).slice(0, 20).join(',') : '';
+        if (!plot || !plot._fullData) return '';
+        const fake = plot._fullData.find(t => t.name === 'fake');
+        return fake && fake.x ? Array.from(fake.x).slice(0, 20).join(',') : '';
     }""")
 
 
