@@ -1,8 +1,9 @@
 """The "why circles fail" story, measured: each circle preset over 10 seeds.
 
 Every preset of the Stack Overflow story (so-question, so-answer, one preset per fix, the two
-radius presets) is trained with ToyTrainer for its own steps (10,000, as the asker ran), once
-per seed; 2,500 samples are then scored with ``circle_diagnostics``. A run *succeeds* when
+radius presets) is trained for its own steps (10,000, as the asker ran) with each seed; the seeds
+of a preset train as one stack (benchmarks/_stacked.py: ToyTrainer's maths, data and noise per
+run). 2,500 samples per run are then scored with ``circle_diagnostics``. A run *succeeds* when
 
     radial_error <= 0.05   (mean |r - R| / R: points lie on the circle, within 5% of R)
     angular_coverage >= 0.9 (at least 33 of 36 ten-degree bins hold a quarter of their share)
@@ -45,29 +46,25 @@ def succeeded(d: dict) -> bool:
 
 
 def measure(name: str, seeds: list[int], long_steps: tuple[int, ...] = ()) -> list[dict]:
-    """One row per (seed, checkpoint): the diagnostics, success, seconds and the samples."""
+    """One row per (seed, checkpoint): the diagnostics, success, seconds and the samples.
+    The seeds train as one stack (benchmarks/_stacked.py); seconds are per run (stack / R)."""
+    from benchmarks._stacked import train_stacked
     from ganviz.toy import presets
     from ganviz.toy.metrics import circle_diagnostics
-    from ganviz.toy.trainer import ToyTrainer
 
+    configs = [presets.config(name, seed=s) for s in seeds]
+    c0 = configs[0]
     rows = []
-    for seed in seeds:
-        config = presets.config(name, seed=seed)
-        t0 = time.perf_counter()
-        trainer = ToyTrainer(config)
-        for steps in (config.steps, *long_steps):
-            trainer.train(steps - trainer.step)
-            samples = trainer.sample(SAMPLES, seed=seed)
-            d = circle_diagnostics(samples, config.circle_radius).to_dict()
-            rows.append({"preset": name, "seed": seed, "steps": trainer.step, **d,
-                         "success": succeeded(d), "diverged_at": trainer.diverged_at,
-                         "seconds": round(time.perf_counter() - t0, 2),
-                         "d_accuracy": round(0.5 * (trainer.history.last("d_accuracy_real", 500)
-                                                    + trainer.history.last("d_accuracy_fake", 500)), 3),
-                         "samples": samples})
-        print(f"  {name:24s} seed {seed}: " + ", ".join(
-            f"{r['steps']} steps r_err {r['radial_error']:.3f} cov {r['angular_coverage']:.2f}"
-            for r in rows if r["seed"] == seed), flush=True)
+    for steps, xs, diverged, secs in train_stacked(configs, [c0.steps, *long_steps], SAMPLES):
+        for i, seed in enumerate(seeds):
+            d = circle_diagnostics(xs[i], c0.circle_radius).to_dict()
+            rows.append({"preset": name, "seed": seed, "steps": steps, **d, "success": succeeded(d),
+                         "diverged_at": None if diverged[i] < 0 else int(diverged[i]),
+                         "seconds": round(secs / len(seeds), 2), "samples": xs[i]})
+        rs = [r for r in rows if r["steps"] == steps]
+        print(f"  {name:24s} {steps:6d} steps: {sum(r['success'] for r in rs)}/{len(rs)} succeed; r_err "
+              + " ".join(f"{r['radial_error']:.3f}" for r in rs) + "; cov "
+              + " ".join(f"{r['angular_coverage']:.2f}" for r in rs), flush=True)
     return rows
 
 
@@ -84,20 +81,19 @@ def summarise(rows: list[dict]) -> list[dict]:
 
         out.append({"preset": preset, "steps": steps, "runs": len(rs),
                     "successes": sum(r["success"] for r in rs),
-                    **{k: stat(k) for k in ("radial_error", "angular_coverage", "angular_tv", "d_accuracy",
-                                            "seconds")}})
+                    **{k: stat(k) for k in ("radial_error", "angular_coverage", "angular_tv", "seconds")}})
     return out
 
 
 def table(summary: list[dict]) -> str:
-    lines = ["| preset | steps | succeeded | radial error | angular coverage | angular TV | D accuracy | s / run |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| preset | steps | succeeded | radial error | angular coverage | angular TV | s / run |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for s in summary:
         def f(k, p=3):
             m, se = s[k]
             return f"{m:.{p}f} ± {se:.{p}f}"
         lines.append(f"| {s['preset']} | {s['steps']:,} | {s['successes']}/{s['runs']} | {f('radial_error')} | "
-                     f"{f('angular_coverage', 2)} | {f('angular_tv', 2)} | {f('d_accuracy', 2)} | "
+                     f"{f('angular_coverage', 2)} | {f('angular_tv', 2)} | "
                      f"{s['seconds'][0]:.0f} |")
     return "\n".join(lines)
 

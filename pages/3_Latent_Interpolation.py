@@ -41,7 +41,7 @@ if ckpt.conditional:
                          format_func=lambda i: ckpt.class_names[i])
 sb.divider()
 source = sb.radio("Endpoints A and B from", ["Seeds", "Pick from a sample grid"], key="lat_source")
-sb.button("🎲 Random endpoints", key="lat_random", on_click=randomise_seeds)
+sb.button("Random endpoints", key="lat_random", on_click=randomise_seeds)
 seed_a = sb.number_input("Seed A", 0, MAX_SEED, 0, key="lat_seed_a")
 seed_b = sb.number_input("Seed B", 0, MAX_SEED, 1, key="lat_seed_b")
 ms_per_frame = sb.slider("Animation: ms per frame", 40, 1000, 150, 10, key="lat_ms")

@@ -67,7 +67,7 @@ if classifier is None:
 else:
     verdicts = classify(classifier, images)
     ok = verdicts.predicted == labels
-    captions = [f"{names[p][:9]} {c:.0%}" for p, c in zip(verdicts.predicted, verdicts.confidence)]
+    captions = [f"{names[p][:8]}: {c:.0%}" for p, c in zip(verdicts.predicted, verdicts.confidence)]
     m1, m2, m3 = st.columns(3)
     m1.metric("Classifier agrees with the label", f"{verdicts.agreement(labels):.0%}",
               help=f"{int(ok.sum())} of {len(ok)} samples")

@@ -53,7 +53,8 @@ def test_links_open_the_lab_through_the_app():
     links = app.get("page_link")
     assert len(links) == 16
     link = next(e for e in links if "256 × 16-32" in e.proto.label)
-    assert "batch_size=256" in link.proto.page or "batch_size" in str(link.proto)
+    assert link.proto.page == "Toy_GAN_Lab"
+    assert link.proto.query_string == "dataset=circle&preset=so-question&g_layers=16%2C32&batch_size=256"
 
 
 def test_every_widget_once(at):
@@ -64,7 +65,7 @@ def test_every_widget_once(at):
     ok(at.multiselect(key="sweep_widths").set_value([16, 64]).run())
     assert "4 runs (2 batch sizes × 2 widths" in status(at)
     ok(at.radio(key="sweep_width_of").set_value("both").run())
-    assert "widths of the both" in status(at)
+    assert "widths of both networks" in status(at)
     ok(at.slider(key="sweep_seeds").set_value(2).run())
     assert "8 runs" in status(at) and "2 seeds" in status(at)
     ok(at.select_slider(key="sweep_target").set_value(500).run())

@@ -7,6 +7,7 @@ the page once, and that run trains one refresh; the timer itself is tested in th
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from ganviz.ui.toy_lab import FIELD_PREFIX, FIELD_WIDGETS
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "pages" / "1_Toy_GAN_Lab.py"
 TIMEOUT = 300  # TensorFlow's import and the first XLA compiles on a loaded 2-core machine
+# UI wiring is under test here, not speed: skip XLA's compile of every new network shape
+os.environ.setdefault("GANVIZ_TOY_XLA", "0")
 SMALL = {"dataset": "gaussians2", "preset": "gaussians2-default", "g_width": "8", "d_width": "8",
          "spr": "10"}
 

@@ -525,7 +525,7 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
     history: list[dict] = []
     elapsed_before = 0.0
     start_epoch = 1
-    generator = discriminator = None
+    generator = discriminator = ckpt = None
     if out.exists() and not resume:
         raise ValueError(f"{out} already exists: pass --resume to continue it, or choose "
                          "another --out")
@@ -574,6 +574,8 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
         grid_labels = (np.arange(100) % arch.num_classes).astype(np.int32)
     hardware = hardware_info()
     command = command if command is not None else " ".join(shlex.quote(a) for a in sys.argv)
+    if resume and ckpt.card.command:
+        command = f"{ckpt.card.command} ; {command}"  # a resumed card keeps every command
 
     spc = config.steps_per_call
     epoch = start_epoch - 1

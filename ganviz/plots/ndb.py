@@ -61,22 +61,24 @@ def bin_proportions(result: NDBResult, title: str = "", height: int = 360) -> go
                 error_y=dict(type="data", array=result.train_se, visible=True, color="#444444",
                              thickness=1.2, width=3),
                 hoverinfo="skip")
+    # its colours vary per bar, so the legend names the three colours instead of this trace
     fig.add_bar(x=bins, y=result.query_proportions, name="generated", marker_color=colors.tolist(),
-                hovertext=hover, hoverinfo="text")
+                hovertext=hover, hoverinfo="text", showlegend=False)
     # legend entries for the colours of the generated bars
-    for name, color in (("over-represented", OVER_COLOR), ("under-represented", UNDER_COLOR),
-                        ("not different", SAME_COLOR)):
+    for name, color in (("generated: over-represented", OVER_COLOR),
+                        ("under-represented", UNDER_COLOR), ("not different", SAME_COLOR)):
         fig.add_scatter(x=[None], y=[None], mode="markers", name=name,
                         marker=dict(color=color, size=10, symbol="square"))
     head = f"NDB/K = {result.NDB_K:.2f} ({result.NDB} of {k} bins, {_test_text(result)}), " \
            f"JS = {result.JS:.3f}"
     fig.update_layout(
-        title=dict(text=f"{title}: {head}" if title else head, font=dict(size=14)),
+        title=dict(text=f"{title}: {head}" if title else head, font=dict(size=14),
+                   y=0.98, yanchor="top"),
         barmode="group", bargap=0.15, height=height, template="plotly_white",
         xaxis=dict(title="bin (largest training bin first)", dtick=max(1, k // 20)),
         yaxis=dict(title="proportion of samples", rangemode="tozero"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=11)),
-        margin=dict(l=50, r=10, t=70, b=40))
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=11)),
+        margin=dict(l=50, r=10, t=90, b=40))
     return fig
 
 

@@ -33,6 +33,7 @@ DEFAULT_WIDTHS = (8, 16, 32, 64)
 TARGETS = (500, 1000, 2000, 5000, 10_000, 20_000)
 STEPS_PER_REFRESH = (10, 50, 100, 200, 500, 1000)
 WIDTH_OF_LABELS = {"g": "Generator", "d": "Discriminator", "both": "Both"}
+WIDTH_OF_NAMES = {"g": "the generator", "d": "the discriminator", "both": "both networks"}
 METRIC_LABELS = {
     "modes": "modes captured", "high_quality": "high-quality fraction",
     "energy_distance": "energy distance", "sliced_wasserstein": "sliced Wasserstein",
@@ -168,6 +169,14 @@ def _toggle_play() -> None:
     state.playing = not state.playing
 
 
+def _reset() -> None:
+    state = session()
+    state.playing = False
+    if state.config is not None:
+        state.sweep = Sweep(state.config)
+        state.snapshot, state.live_metrics, state.result = None, [], None
+
+
 def transport(state: SweepSession, page: dict) -> None:
     """Play/Pause, one refresh by hand, and reset."""
     cols = st.columns([1, 1, 1, 4])
@@ -175,12 +184,8 @@ def transport(state: SweepSession, page: dict) -> None:
                    on_click=_toggle_play, use_container_width=True, disabled=state.sweep is None)
     step = cols[1].button(f"+{page['steps_per_refresh']} steps", key="sweep_step",
                           use_container_width=True, disabled=state.sweep is None)
-    reset = cols[2].button("Reset", key="sweep_reset", use_container_width=True,
-                           disabled=state.sweep is None, help="New weights from the seeds, step 0.")
-    if reset and state.config is not None:
-        state.playing = False
-        state.sweep = Sweep(state.config)
-        state.snapshot, state.live_metrics, state.result = None, [], None
+    cols[2].button("Reset", key="sweep_reset", use_container_width=True, on_click=_reset,
+                   disabled=state.sweep is None, help="New weights from the seeds, step 0.")
     if step and state.sweep is not None:
         if not tick(state, page["steps_per_refresh"], max(page["target"], state.sweep.step + 1)):
             state.notices.append("Already at the target steps.")
@@ -202,7 +207,7 @@ def status_line(state: SweepSession, target: int) -> str:
     n, stacks = len(sweep.runs), len(sweep.stacks)
     c = state.config
     text = (f"**Step {sweep.step:,} of {target:,}** · {n} runs ({len(c.batch_sizes)} batch sizes × "
-            f"{len(c.widths)} widths of the {WIDTH_OF_LABELS[c.width_of].lower()} × {c.seeds} "
+            f"{len(c.widths)} widths of {WIDTH_OF_NAMES[c.width_of]} × {c.seeds} "
             f"seed{'s' if c.seeds > 1 else ''}) in {stacks} compiled stack{'s' if stacks > 1 else ''}")
     if sweep.step and sweep.seconds:
         text += f" · {n * sweep.step / sweep.seconds:,.0f} run-steps/s"

@@ -5,12 +5,14 @@ classroom of sessions fits in memory: fixed-noise frames for the GIF, a quality-
 history, and a wall-clock steps/s meter. ``tick`` trains and records; the page only draws.
 
 Each session owns its LabRun objects; compiled functions are shared by the engine (per network
-structure), weights and optimiser state are not.
+structure), weights and optimiser state are not. ``GANVIZ_TOY_XLA=0`` turns XLA compilation
+off (seconds less per new network shape, fewer steps/s): the UI tests use it.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 import threading
 import time
@@ -106,7 +108,8 @@ class LabRun:
     def __init__(self, config: ToyConfig, points: np.ndarray | None = None, trainer=None):
         from ganviz.toy.trainer import ToyTrainer
 
-        self.trainer = trainer if trainer is not None else ToyTrainer(config, points=points)
+        self.trainer = trainer if trainer is not None else ToyTrainer(
+            config, points=points, jit_compile=os.environ.get("GANVIZ_TOY_XLA", "1") != "0")
         self.lock = threading.Lock()
         self.meter = RateMeter()
         self.last_seconds_per_step: float | None = None

@@ -1,0 +1,57 @@
+"""ganviz.plots.images and ganviz.image.conditional's pure parts: known answers."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganviz import checkpoints as ckpts
+from ganviz.image.conditional import Verdicts, softmax
+from ganviz.image.latent import interpolate, latent_norms, reference_norms
+from ganviz.plots import images as P
+
+RNG = np.random.default_rng(0)
+IMAGES = RNG.integers(0, 256, (13, 28, 28, 1), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("columns", [1, 4, 5, 13])
+def test_grid_matches_the_checkpoint_modules_grid(columns):
+    np.testing.assert_array_equal(P.grid_array(IMAGES, columns), ckpts.image_grid(IMAGES, columns))
+
+
+def test_strip_is_one_row_and_png_round_trips():
+    strip = P.image_strip(IMAGES[:5], scale=2)
+    assert strip.size == (2 * (5 * 30 + 2), 2 * 32)
+    back = np.asarray(Image.open(io.BytesIO(P.png_bytes(strip))))
+    np.testing.assert_array_equal(back, np.asarray(strip))
+
+
+def test_gif_bounces_through_every_frame():
+    gif = Image.open(io.BytesIO(P.gif_bytes(IMAGES[:5], scale=1)))
+    assert gif.n_frames == 8  # 0 1 2 3 4 3 2 1
+    assert gif.info["loop"] == 0
+
+
+def test_captioned_grid_needs_one_caption_per_image():
+    im = P.captioned_grid(IMAGES[:6], [str(i) for i in range(6)], 3, scale=2, ok=[True] * 6,
+                          row_labels=["a", "b"])
+    assert im.mode == "RGB" and im.height > 2 * 56
+    with pytest.raises(ValueError, match="caption"):
+        P.captioned_grid(IMAGES[:6], ["x"], 3)
+
+
+def test_norm_plot_draws_each_path_and_the_chi_density():
+    a, b = RNG.standard_normal((2, 64))
+    paths = {m: latent_norms(interpolate(a, b, 9, m)) for m in ("lerp", "slerp")}
+    fig = P.norm_plot(paths, 64, reference_norms(64, 2000))
+    names = [t.name for t in fig.data]
+    assert names == ["lerp", "slerp", "chi(64) density"]
+    np.testing.assert_allclose(fig.data[1].y, paths["slerp"])
+
+
+def test_softmax_and_agreement():
+    p = softmax(np.array([[0.0, 0.0], [1000.0, 0.0]]))
+    np.testing.assert_allclose(p, [[0.5, 0.5], [1.0, 0.0]])
+    v = Verdicts(np.array([1, 2, 3, 3]), np.ones(4), np.zeros((4, 4)))
+    assert v.agreement([1, 2, 0, 3]) == 0.75
