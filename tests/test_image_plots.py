@@ -55,3 +55,24 @@ def test_softmax_and_agreement():
     np.testing.assert_allclose(p, [[0.5, 0.5], [1.0, 0.0]])
     v = Verdicts(np.array([1, 2, 3, 3]), np.ones(4), np.zeros((4, 4)))
     assert v.agreement([1, 2, 0, 3]) == 0.75
+
+
+def test_embedding_generator_reproduces_integer_labels_at_the_endpoints():
+    from pathlib import Path
+
+    from ganviz.image.conditional import embedding_generator
+    from ganviz.image.latent import class_interpolation
+
+    root = Path(__file__).resolve().parents[1] / "checkpoints"
+    name = next((s.name for s in ckpts.list_checkpoints(root) if s.ok and s.card.model == "cdcgan"),
+                None)
+    if name is None:
+        pytest.skip("no conditional checkpoint shipped")
+    ckpt = ckpts.load(root / name)
+    mixer = embedding_generator(ckpt.generator)
+    assert mixer is not None and mixer.table.shape[0] == ckpt.num_classes
+    path = class_interpolation(ckpt.latent(1, 5)[0], 2, 6, 5, ckpt.num_classes, mixer.table)
+    mixed = mixer.generate(path.z, path.embeddings)
+    direct = ckpt.generate(path.z[[0, -1]], [2, 6])
+    assert np.abs(mixed[[0, -1]].astype(int) - direct).max() <= 1
+    assert np.abs(mixed[2].astype(int) - direct[0]).max() > 10  # the middle is something else
