@@ -37,12 +37,7 @@ def main() -> int:
     p.add_argument("--sequential-runs", type=int, default=5, help="runs of the baseline measured (1..25)")
     p.add_argument("--max-stacks", type=int, default=6)
     p.add_argument("--chunk", type=int, default=500)
-    p.add_argument("--xla-fast-compile", action="store_true",
-                   help="XLA_FLAGS=--xla_backend_optimization_level=0 for both sides: compiles "
-                        "about 4x faster, steps about 2x slower (measured here)")
     args = p.parse_args()
-    if args.xla_fast_compile:  # must precede TensorFlow's first use of XLA
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0").strip()
     if not 1 <= args.sequential_runs <= 25:
         p.error("--sequential-runs must be 1..25")
 
@@ -54,13 +49,7 @@ def main() -> int:
 
     from ganviz.toy.config import ToyConfig
     from ganviz.toy.presets import BENCH
-    from ganviz.toy import sweep as sweep_module
     from ganviz.toy.sweep import Sweep, SweepConfig
-
-    if args.xla_fast_compile:  # the stack planner's costs at this optimisation level
-        sweep_module.COMPILE_SECONDS, sweep_module.SECONDS_PER_MULT = 1.5, 1e-9
-        sweep_module.STEP_OVERHEAD_SECONDS = 6e-4
-    print(f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
 
     steps = args.steps
     config = SweepConfig(ToyConfig(**BENCH), BATCHES, WIDTHS, seeds=1, width_of="both",
@@ -70,7 +59,7 @@ def main() -> int:
           f"{steps} steps each, chunk {args.chunk}")
 
     # ---- the sweep --------------------------------------------------------------------------
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     sweep = Sweep(config, chunk=min(args.chunk, steps))
     sweep.train(1)  # compiles every stack (n is a tensor: the same function serves any n)
     t_compile = time.perf_counter() - t0
@@ -78,12 +67,15 @@ def main() -> int:
     sweep.train(steps - 1)
     t_train = time.perf_counter() - t1
     total = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
     result = sweep.result(n_samples=500)
     plan = ", ".join(f"{len(g)} runs padded to batch {max(sweep.configs[i].batch_size for i in g)}"
                      f" x width {max(sweep.configs[i].g_hidden[0] for i in g)}" for g in sweep.stacks)
     print(f"stacks: {len(sweep.stacks)} ({plan})")
     print(f"sweep: {total:.1f} s total = {t_compile:.1f} s build+compile+1 step, "
           f"{t_train:.1f} s for {steps - 1} steps ({n * (steps - 1) / t_train:,.0f} run-steps/s)")
+    print(f"sweep CPU time (all threads): {cpu:.1f} s; wall/CPU = {total / cpu:.2f} "
+          "(an idle 2-core machine would need about CPU/2 to CPU seconds of wall time)")
     diverged = sum(r.diverged_at is not None for r in result.runs)
     ed = result.metric_grid("energy_distance")
     print(f"diverged runs: {diverged}; energy distance by batch (rows) x width (cols):")
@@ -105,6 +97,7 @@ def main() -> int:
         extra = [i for i in np.random.default_rng(1).permutation(n) if i not in transversal]
         subset = (transversal + extra)[:args.sequential_runs]
     seq_total, seq_compile, seq_train = [], [], []
+    cpu0 = time.process_time()
     for i in subset:
         c = runs[i].config
         t0 = time.perf_counter()
@@ -118,11 +111,14 @@ def main() -> int:
         seq_train.append(t2 - t1)
         print(f"  alone: batch {c.batch_size:4d} width {c.g_width:3d}: {t2 - t0:5.1f} s "
               f"({t1 - t0:.1f} s compile+1 step, {(steps - 1) / (t2 - t1):,.0f} steps/s)", flush=True)
+    seq_cpu = time.process_time() - cpu0
     k = len(subset)
     scale = n / k
     seq_est, seq_train_est = sum(seq_total) * scale, sum(seq_train) * scale
     how = "measured" if k == n else f"extrapolated from {k} measured runs (mean x {n})"
     print(f"one after another: {seq_est:.1f} s for {n} runs, {how}; training only {seq_train_est:.1f} s")
+    print(f"one after another, CPU time: {seq_cpu * scale:.1f} s ({how}); "
+          f"speed-up in CPU time {seq_cpu * scale / cpu:.1f}x")
     print(f"speed-up of the sweep: {seq_est / total:.1f}x overall, "
           f"{seq_train_est / t_train:.1f}x training only (compilation excluded on both sides)")
     print(machine_context())

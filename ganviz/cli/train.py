@@ -14,8 +14,9 @@ EXAMPLES = """\
       --out checkpoints/my_mnist --resume          # continue up to 20 epochs
   python -m ganviz train --dataset folder:~/art --image-size 64 --model dcgan \\
       --epochs 50 --batch-size 32 --out checkpoints/art
-  python -m ganviz train --dataset mnist --model dcgan --epochs 8 --batch-size 64 \\
-      --g-steps 5 --g-lr 2e-3 --d-lr 2e-5 --out checkpoints/collapsed   # collapses
+  python -m ganviz train --dataset mnist --model dcgan --epochs 3 --batch-size 64 \\
+      --init-from checkpoints/mnist_dcgan --d-lr 1e-7 --g-lr 1e-3 \\
+      --out checkpoints/collapsed      # D frozen: G collapses onto D's favourites
 """
 
 
@@ -57,6 +58,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="train on the first N training images only")
     g.add_argument("--eval-samples", type=int, default=2000,
                    help="generated images per epoch for NDB/K and classifier metrics")
+    g.add_argument("--init-from", default=None,
+                   help="start G and D from this checkpoint folder (needs its state/)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--notes", default="", help="free text stored in card.json")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         d_dropout=args.d_dropout, g_learning_rate=args.g_lr, d_learning_rate=args.d_lr,
         beta_1=args.beta1, g_steps=args.g_steps, d_steps=args.d_steps,
         max_train_images=args.max_images, eval_samples=args.eval_samples,
-        strategy=args.strategy, seed=args.seed)
+        strategy=args.strategy, init_from=args.init_from, seed=args.seed)
     dataset = data.load(args.dataset, seed=args.seed, image_size=args.image_size)
     print(dataset.describe(), file=sys.stderr, flush=True)
     classifier = None

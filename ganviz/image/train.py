@@ -87,6 +87,8 @@ class ImageGanConfig:
     max_train_images: use only the first N training images (None: all), for quick runs.
     g_steps / d_steps: generator / discriminator updates per training step.
     update: "alternating" or "simultaneous" (see UPDATES).
+    init_from: a checkpoint folder whose generator and state/discriminator.keras start this
+        run (fresh optimizers), e.g. to show what a frozen discriminator does to a generator.
     auxiliary_weight: cdcgan only; weight of the AC-GAN class loss (Odena et al. 2017):
         D learns to classify real images, G is pushed to make images D classifies as the
         requested label. 0 turns the auxiliary head off (pure projection cDCGAN).
@@ -120,6 +122,7 @@ class ImageGanConfig:
     epoch_samples: int = 500
     strategy: str = "default"
     update: str = "alternating"
+    init_from: str | None = None
     jit_compile: bool = False
     seed: int = 0
 
@@ -549,6 +552,8 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
         history = [dict(h) for h in ckpt.card.history]
         elapsed_before = ckpt.card.training_time_s
 
+    if config.init_from and not resume:
+        generator, discriminator = _initial_networks(config.init_from, arch)
     trainer = ImageGanTrainer(config, arch, generator, discriminator)
     if resume:
         start_epoch = trainer.load_state(out / "state") + 1
@@ -634,6 +639,22 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
     final = history[-1] if history else {}
     return TrainResult(out, epoch, round(elapsed, 1),
                        {k: v for k, v in final.items() if k != "epoch"}, tuple(history))
+
+
+def _initial_networks(init_from: str, arch):
+    """(generator, discriminator) copied from another run's checkpoint folder."""
+    import keras
+
+    from ganviz import checkpoints
+    from ganviz.image.models import Architecture
+
+    src = checkpoints.load(Path(init_from).resolve())
+    if Architecture.from_dict(src.card.architecture) != arch:
+        raise ValueError(f"--init-from {init_from}: its architecture differs from this run's")
+    d_file = src.path / "state" / "discriminator.keras"
+    if not d_file.exists():
+        raise ValueError(f"--init-from {init_from}: it has no state/discriminator.keras")
+    return src.generator, keras.saving.load_model(d_file, compile=False, safe_mode=True)
 
 
 def _generate(generator, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:

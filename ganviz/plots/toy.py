@@ -256,7 +256,7 @@ def series_chart(steps: np.ndarray, series: Mapping[str, np.ndarray], *, title: 
         height=style.chart_height, font=dict(size=style.font_size, color=style.text_color),
         plot_bgcolor=style.background, paper_bgcolor=style.background,
         title=dict(text=title, font=dict(size=style.title_size - 2)),
-        margin=dict(l=10, r=10, t=50 if title else 10, b=10), uirevision="keep",
+        margin=dict(l=60, r=50, t=50 if title else 10, b=10), uirevision="keep",
         legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0.0,
                     font=dict(size=style.font_size - 2)),
         xaxis_title="step", yaxis_title=y_title)

@@ -234,9 +234,13 @@ class Engine:
             "hp": self.hyperparams(self.configs),
         }
         if s.spectral_norm:
-            rng = np.random.default_rng([self.configs[0].seed, 2])
-            state["d_u"] = [tf.constant(_unit(rng.normal(size=(self.R, int(k.shape[2]))).astype(np.float32)))
-                            for k in self._kernels(d)]
+            # per run from its own seed at its own widths, as it draws alone; padded units get 0
+            # (their kernel columns are 0, so the power iteration never sees them)
+            rngs = [np.random.default_rng([c.seed, 2]) for c in self.configs]
+            outs = [[*c.d_hidden, 1] for c in self.configs]
+            state["d_u"] = [tf.constant(np.stack([
+                _pad(_unit(rng.normal(size=(1, out[j])).astype(np.float32))[0], (int(k.shape[2]),))
+                for rng, out in zip(rngs, outs)])) for j, k in enumerate(self._kernels(d))]
         return state
 
     def hyperparams(self, configs: list[ToyConfig]) -> dict:

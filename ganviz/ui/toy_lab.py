@@ -333,7 +333,7 @@ def status_html(run: LabRun, playing: bool) -> str:
                      f"<b>{q.get('angular_coverage', 0):.0%}</b>")
     elif "energy_distance" in q:
         parts.append(f"energy distance <b>{q['energy_distance']:.3f}</b>")
-    state = "<span class='toy-play'>▶ training</span>" if playing else "<span class='toy-pause'>⏸ paused</span>"
+    state = "<span class='toy-play'>training</span>" if playing else "<span class='toy-pause'>paused</span>"
     parts.append(state)
     return "<div class='toy-status'>" + " · ".join(parts) + "</div>"
 
@@ -424,7 +424,8 @@ def _toggle_play() -> None:
 def transport(state: PageState, runs: list[LabRun]) -> dict[str, Any]:
     """Play/Pause, Step D / G / both, Reset, steps per refresh and the view toggles."""
     cols = st.columns([1.1, 1, 1, 1.1, 1, 2.6])
-    cols[0].button("⏸ Pause" if state.playing else "▶ Play", key="toy_play", type="primary",
+    cols[0].button("Pause" if state.playing else "Play", key="toy_play", type="primary",
+                   icon=":material/pause:" if state.playing else ":material/play_arrow:",
                    on_click=_toggle_play, use_container_width=True, disabled=not runs)
     step_d = cols[1].button("Step D", key="toy_step_d", use_container_width=True, disabled=not runs,
                             help="One discriminator update.")

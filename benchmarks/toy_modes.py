@@ -1,0 +1,173 @@
+"""Mode-collapse benchmark and distance checks of every dataset's default recipe.
+
+ring8 and grid25 with their defaults over 10 seeds, 2,500 samples each, scored as VEEGAN and
+PacGAN score them (FACTS.md): a sample is high quality if within 3 std of its nearest centre;
+a mode is captured if at least one high-quality sample is nearest to it. Printed beside the
+published rows. Acceptance (issue 3): ring8 8/8 modes and >= 97% high quality in >= 9 of 10
+seeds; grid25 25/25 and >= 95% in >= 8 of 10.
+
+Every other dataset's default is judged by the energy distance (Szekely & Rizzo) between its
+2,500 samples and a fresh real sample of 2,500 (``dataset.sample(2500, seed + 1)``, as the CLI
+does): it passes at ``ED <= 0.01``. For scale: two real samples sit at ~0.0005; a circle whose
+points lie within 3% of the radius with uneven density scores 0.006-0.02; a blurred annulus
+0.01-0.04; a generator that covers half the circle ~0.5.
+
+The seeds of a recipe train as one stack (benchmarks/_stacked.py). ``--cli N`` also times N
+single runs through ``python -m ganviz toy --dataset D --seed S --samples 2500 --out x.npy``
+(wall clock, TensorFlow's import and compilation included).
+
+    python benchmarks/toy_modes.py [--seeds 10] [--datasets ring8,grid25,...] [--cli 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._context import machine_context  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = 2500
+ED_MAX = 0.01
+ACCEPT = {"ring8": (8, 0.97, 9), "grid25": (25, 0.95, 8)}  # modes, high quality, seeds of 10
+PUBLISHED = {  # (modes, % high quality) from the VEEGAN and PacGAN papers (FACTS.md)
+    "ring8": [("GAN (VEEGAN paper)", 1, 99.3), ("Unrolled GAN (VEEGAN paper)", 7.6, 35.6),
+              ("VEEGAN", 8, 52.9), ("GAN (PacGAN paper, 10 runs)", 6.3, 98.2),
+              ("PacGAN4", 7.8, 95.9)],
+    "grid25": [("GAN (VEEGAN paper)", 3.3, 0.5), ("Unrolled GAN (VEEGAN paper)", 23.6, 16),
+               ("VEEGAN", 24.6, 40), ("GAN (PacGAN paper, 10 runs)", 17.3, 94.8),
+               ("PacGAN4", 24.8, 93.6)],
+}
+OTHERS = ("parabola", "circle", "moons", "swiss_roll", "gaussians2", "line", "disjoint3", "spiral")
+
+
+def mean_se(values: list[float]) -> tuple[float, float]:
+    m = statistics.mean(values)
+    return m, (statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.0)
+
+
+def measure(dataset: str, seeds: list[int]) -> list[dict]:
+    from benchmarks._stacked import train_stacked
+    from ganviz.toy import presets
+    from ganviz.toy.datasets import get_dataset
+    from ganviz.toy.metrics import energy_distance, mode_coverage, sliced_wasserstein
+
+    configs = [presets.dataset_default(dataset, seed=s) for s in seeds]
+    ds = get_dataset(dataset)
+    rows = []
+    for steps, xs, diverged, secs in train_stacked(configs, [configs[0].steps], SAMPLES):
+        for i, seed in enumerate(seeds):
+            real = ds.sample(SAMPLES, seed + 1)
+            row = {"dataset": dataset, "seed": seed, "steps": steps,
+                   "diverged_at": None if diverged[i] < 0 else int(diverged[i]),
+                   "energy_distance": energy_distance(xs[i], real),
+                   "sliced_wasserstein": sliced_wasserstein(xs[i], real),
+                   "seconds_per_run": secs / len(seeds)}
+            if ds.centres is not None:
+                mc = mode_coverage(xs[i], ds.centres, ds.std)
+                row.update(modes=mc.modes, n_modes=mc.n_modes, high_quality=mc.high_quality)
+            if dataset in ACCEPT:
+                n, hq, _ = ACCEPT[dataset]
+                row["passes"] = row["modes"] >= n and row["high_quality"] >= hq
+            else:
+                row["passes"] = row["energy_distance"] <= ED_MAX
+            rows.append(row)
+    return rows
+
+
+def cli_wall_seconds(dataset: str, seeds: list[int]) -> list[float]:
+    """Wall seconds of ``python -m ganviz toy`` per seed (the acceptance's command)."""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in seeds:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "ganviz", "toy", "--dataset", dataset, "--seed", str(seed),
+                            "--samples", str(SAMPLES), "--out", os.path.join(tmp, "x.npy"), "--no-progress"],
+                           cwd=ROOT, check=True, capture_output=True)
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+def modes_table(rows: list[dict], cli: dict[str, list[float]]) -> str:
+    lines = ["| dataset | method | modes captured | % high quality | runs meeting the bar | s / run |",
+             "|---|---|---:|---:|---:|---:|"]
+    for dataset in ACCEPT:
+        rs = [r for r in rows if r["dataset"] == dataset]
+        if not rs:
+            continue
+        m, m_se = mean_se([r["modes"] for r in rs])
+        q, q_se = mean_se([100 * r["high_quality"] for r in rs])
+        n, hq, need = ACCEPT[dataset]
+        secs = f"{rs[0]['seconds_per_run']:.0f} (stacked)"
+        if cli.get(dataset):
+            secs += f"; CLI {min(cli[dataset]):.0f}-{max(cli[dataset]):.0f}"
+        lines.append(f"| {dataset} | **ganviz {dataset}-default** ({rs[0]['steps']:,} steps) | "
+                     f"{m:.1f} ± {m_se:.1f} | {q:.1f} ± {q_se:.1f} | "
+                     f"{sum(r['passes'] for r in rs)}/{len(rs)} (bar: {n} modes, >= {100 * hq:.0f}%; "
+                     f"need {need}) | {secs} |")
+        for name, pm, pq in PUBLISHED[dataset]:
+            lines.append(f"| {dataset} | {name} | {pm} | {pq} | | |")
+    return "\n".join(lines)
+
+
+def distance_table(rows: list[dict]) -> str:
+    lines = [f"| dataset | steps | passes (ED <= {ED_MAX}) | energy distance | sliced W1 | s / run |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for dataset in (*ACCEPT, *OTHERS):
+        rs = [r for r in rows if r["dataset"] == dataset]
+        if not rs:
+            continue
+        e, e_se = mean_se([r["energy_distance"] for r in rs])
+        w, w_se = mean_se([r["sliced_wasserstein"] for r in rs])
+        passes = sum(r["energy_distance"] <= ED_MAX for r in rs)
+        lines.append(f"| {dataset} | {rs[0]['steps']:,} | {passes}/{len(rs)} | {e:.4f} ± {e_se:.4f} | "
+                     f"{w:.3f} ± {w_se:.3f} | {rs[0]['seconds_per_run']:.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--datasets", default=",".join((*ACCEPT, *OTHERS)))
+    ap.add_argument("--cli", type=int, default=0, help="also time N CLI runs of ring8 and grid25")
+    ap.add_argument("--out", default=str(ROOT / "docs"))
+    args = ap.parse_args()
+
+    context = machine_context()
+    print(context, flush=True)
+    seeds = list(range(args.seeds))
+    rows: list[dict] = []
+    cli: dict[str, list[float]] = {}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for dataset in args.datasets.split(","):
+        rows += measure(dataset, seeds)
+        rs = [r for r in rows if r["dataset"] == dataset]
+        print(f"{dataset}: " + "; ".join(
+            (f"{r['modes']}/{100 * r['high_quality']:.1f}%" if "modes" in r else "")
+            + f" ED {r['energy_distance']:.4f}" for r in rs), flush=True)
+        if args.cli and dataset in ACCEPT:
+            cli[dataset] = cli_wall_seconds(dataset, seeds[:args.cli])
+            print(f"{dataset}: CLI wall seconds {[round(s, 1) for s in cli[dataset]]}", flush=True)
+        text = (f"<!-- written by benchmarks/toy_modes.py; {context} -->\n"
+                f"## Mode coverage ({SAMPLES} samples per run, seeds 0..{args.seeds - 1})\n\n"
+                f"{modes_table(rows, cli)}\n\n"
+                f"## Distance to a fresh real sample (pass: energy distance <= {ED_MAX})\n\n"
+                f"{distance_table(rows)}\n")
+        print(text, flush=True)
+        (out / "toy-modes-results.md").write_text(text)
+        (out / "toy-modes-results.json").write_text(json.dumps({"rows": rows, "cli_wall_seconds": cli}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
