@@ -50,6 +50,14 @@ def shown_step(at) -> int:
     return int(re.search(r"class='toy-step'>([\d,]+)<", status[0]).group(1).replace(",", ""))
 
 
+def test_every_config_field_has_a_widget():
+    from dataclasses import fields
+
+    from ganviz.toy.config import ToyConfig
+
+    assert {w.name for w in FIELD_WIDGETS} | {"dataset"} == {f.name for f in fields(ToyConfig)}
+
+
 def test_step_play_reset():
     at = page()
     assert shown_step(at) == 0

@@ -121,6 +121,8 @@ def test_cli_writes_one_row_per_run(tmp_path, capsys):
     rows = list(csv.DictReader(out.open()))
     assert [(int(r["batch_size"]), int(r["width"])) for r in rows] == [(b, w) for b in BATCHES for w in WIDTHS]
     assert all(float(r["seconds"]) > 0 and r["radial_error"] for r in rows)
+    # each row names its config: the fields that differ from the preset
+    assert rows[0]["changes"] == "g_layers=8,16" and rows[4]["changes"] == "g_layers=16,32 batch_size=64"
     assert "9 runs x 300 steps" in capsys.readouterr().out
 
 
@@ -138,3 +140,36 @@ def test_cli_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     assert main(["sweep", "--steps", "10", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
+
+
+def test_spectral_norm_runs_in_a_stack_equal_themselves_alone():
+    """Spectral norm's power-iteration vectors start per run from its own seed (engine fix:
+    they were drawn once for the stack from the first run's seed)."""
+    from ganviz.toy.config import ToyConfig
+    from ganviz.toy.presets import BENCH
+    from ganviz.toy.trainer import ToyTrainer
+
+    steps = 100
+    sweep = Sweep(SweepConfig(ToyConfig(**dict(BENCH, spectral_norm=True)), (64, 128), (16, 32), seeds=2,
+                              width_of="both", max_stacks=1, steps=steps), chunk=steps)
+    sweep.train(steps)
+    i = next(k for k, r in enumerate(sweep.runs) if (r.batch_size, r.width, r.seed) == (64, 16, 1))
+    alone = ToyTrainer(sweep.runs[i].config, chunk=steps)
+    alone.train(steps)
+    for k in METRICS:
+        np.testing.assert_allclose(sweep.histories[i].values[k], alone.history.values[k], **TOL, err_msg=k)
+
+
+# ---- plots -------------------------------------------------------------------------------------
+def test_plots_draw_one_cell_per_run_and_annotate_the_heatmap():
+    from ganviz.plots.sweep import metric_heatmap, small_multiples
+
+    rng = np.random.default_rng(0)
+    fig = small_multiples(rng.normal(size=(50, 2)), rng.normal(size=(2, 3, 40, 2)), ((-2, 2), (-2, 2)),
+                          ["32", "64"], ["8", "16", "32"], failed=np.eye(2, 3, dtype=bool))
+    assert len(fig.data) == 2 * 2 * 3  # real and fake in each of the 6 cells
+    assert len(fig.layout.shapes) == 2  # the failed cells are framed
+    heat = metric_heatmap(np.array([[0.1, np.nan], [0.2, 0.3]]), ["32", "64"], ["8", "16"], "energy distance")
+    assert [list(row) for row in heat.data[0].text] == [["0.1", "–"], ["0.2", "0.3"]]
+    with pytest.raises(ValueError, match="rows, cols, n, 2"):
+        small_multiples(np.zeros((5, 2)), np.zeros((3, 40, 2)), ((-1, 1), (-1, 1)), ["a"], ["b"])

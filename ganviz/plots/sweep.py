@@ -22,7 +22,7 @@ Range = tuple[tuple[float, float], tuple[float, float]]
 
 def small_multiples(real: np.ndarray, fake: np.ndarray, display_range: Range,
                     row_labels: Sequence[str], col_labels: Sequence[str], *,
-                    failed: np.ndarray | None = None, cell_size: int = 170,
+                    failed: np.ndarray | None = None, cell_size: int = 130,
                     style: PlotStyle = PlotStyle()) -> go.Figure:
     """One small real-vs-fake scatter per grid cell.
 
@@ -58,8 +58,7 @@ def small_multiples(real: np.ndarray, fake: np.ndarray, display_range: Range,
                 fig.add_shape(type="rect", xref="x domain", yref="y domain", x0=0, y0=0, x1=1, y1=1,
                               line=dict(color=style.fake_color, width=3), row=i + 1, col=j + 1)
     (x0, x1), (y0, y1) = display_range
-    fig.update_xaxes(range=[x0, x1], showticklabels=False, showgrid=False, zeroline=False,
-                     constrain="domain")
+    fig.update_xaxes(range=[x0, x1], showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(range=[y0, y1], showticklabels=False, showgrid=False, zeroline=False)
     fig.update_layout(height=cell_size * rows + 90, width=cell_size * cols + 120,
                       margin=dict(l=20, r=60, t=60, b=20), plot_bgcolor=style.background,
@@ -88,10 +87,10 @@ def metric_heatmap(values: np.ndarray, row_labels: Sequence[str], col_labels: Se
         colorbar=dict(title=dict(text=metric)),
         hovertemplate="batch %{y}, width %{x}<br>" + metric + " %{z:.4g}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", title="batch size", type="category")
-    fig.update_xaxes(title="width", side="top", type="category")
+    fig.update_xaxes(title="width", type="category")
     arrow = "lower is better" if lower_is_better else "higher is better"
     fig.update_layout(title=dict(text=f"{metric} ({arrow}), mean over seeds", font=dict(size=style.title_size)),
-                      height=90 + 60 * len(row_labels), margin=dict(l=60, r=20, t=90, b=20),
+                      height=150 + 60 * len(row_labels), margin=dict(l=60, r=20, t=60, b=50),
                       font=dict(size=style.font_size, color=style.text_color),
                       paper_bgcolor=style.background)
     return fig

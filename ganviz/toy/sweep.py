@@ -262,12 +262,15 @@ class RunResult:
     stack: int
     diverged_at: int | None
 
-    def row(self) -> dict:
-        """A flat record: the cell, the fields that differ from the default config, metrics."""
+    def row(self, base: ToyConfig | None = None) -> dict:
+        """A flat record: the cell, its layer widths, ``changes`` (the fields that differ from
+        ``base``, e.g. "batch_size=32 g_layers=8,16"), time, metrics and final losses."""
         c = self.run.config
+        changes = " ".join(f"{k}={v}" for k, v in c.diff(base).items()) if base is not None else ""
         out = {"batch_size": self.run.batch_size, "width": self.run.width, "seed": self.run.seed,
                "g_hidden": "-".join(map(str, c.g_hidden)), "d_hidden": "-".join(map(str, c.d_hidden)),
-               "dataset": c.dataset, "steps": len(self.history), "diverged_at": self.diverged_at,
+               "dataset": c.dataset, "changes": changes, "steps": len(self.history),
+               "diverged_at": self.diverged_at,
                "seconds": round(self.seconds, 4), "stack": self.stack}
         out.update({k: (round(v, 6) if isinstance(v, float) else v) for k, v in self.metrics.items()})
         out.update({f"final_{k}": round(self.history.last(k, 100), 6)
@@ -297,7 +300,7 @@ class SweepResult:
                           [r.metrics.get(name, float("nan")) for r in self.runs])
 
     def rows(self) -> list[dict]:
-        return [r.row() for r in self.runs]
+        return [r.row(self.config.base) for r in self.runs]
 
     def to_csv(self) -> str:
         import csv

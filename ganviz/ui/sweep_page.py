@@ -255,7 +255,9 @@ def live_grid(state: SweepSession, page: dict) -> None:
         st.markdown(status_line(state, page["target"]))
         multiples, heat, caption = grid_figures(state, page["metric"])
         left, right = st.columns([3, 2])
-        left.plotly_chart(multiples, key="sweep_multiples", theme=None, config={"displayModeBar": False})
+        # fixed size: square cells keep a circle round
+        left.plotly_chart(multiples, key="sweep_multiples", theme=None, width="content",
+                          config={"displayModeBar": False})
         right.plotly_chart(heat, key="sweep_heatmap", theme=None, config={"displayModeBar": False})
         right.caption(caption)
 

@@ -8,9 +8,9 @@ trains ``steps per refresh`` steps and redraws; no threads. Widgets have explici
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
@@ -121,8 +121,6 @@ FIELD_WIDGETS = [
                 kwargs=dict(min_value=1e-4, max_value=10.0, step=0.005, format="%.4f")),
 ]
 GROUPS = ("Data", "Generator", "Discriminator", "Both networks", "Training", "Regularisation")
-assert {w.name for w in FIELD_WIDGETS} | {"dataset"} == {f.name for f in fields(ToyConfig)}, \
-    "every ToyConfig field needs a widget"
 
 
 @dataclass
@@ -283,8 +281,8 @@ footer {display: none !important;}
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 0.6rem !important;
   max-width: 100% !important;}
 h1 {font-size: 2.4rem !important;}
-.stButton button {font-size: 1.3rem !important; padding: 0.5rem 1.1rem !important;
-  font-weight: 700 !important; border-width: 2px !important;}
+.stButton button {padding: 0.45rem 0.5rem !important; border-width: 2px !important;}
+.stButton button p {font-size: 1.05rem !important; font-weight: 700 !important;}
 .toy-status {font-size: 2rem; background: #000; color: #fff; border: none;}
 .toy-status .toy-play {color: #5dff8f;}
 .toy-status .toy-pause {color: #ddd;}
@@ -473,7 +471,10 @@ def ensure_run(state: PageState, config: ToyConfig) -> LabRun | None:
             state.run = LabRun(config, points=points)
             state.run.record()
         return state.run
+    changed = sorted(config.diff(run.config))
     rebuilt = run.apply(config)
+    if changed and not rebuilt:
+        st.toast(f"Applied from the next step: {', '.join(changed)}.")
     if rebuilt:
         st.toast(f"New networks for the changed {', '.join(rebuilt)}: training restarts from step 0.")
         st.info(f"Rebuilt the networks (changed: {', '.join(rebuilt)}); training restarted at step 0.")

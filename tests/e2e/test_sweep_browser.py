@@ -56,6 +56,11 @@ def test_train_updates_the_grid_live(app_url, browser_page):
     page.wait_for_timeout(1500)  # let the redraw land
     assert fake_signature(page) not in ("", before), "the grid's fake points did not change"
 
+    # pause, so the screenshot shows a settled page (not one faded mid-rerun)
+    page.get_by_role("button", name=re.compile("Pause")).click()
+    page.get_by_role("button", name=re.compile("Train")).wait_for(timeout=120_000)
+    page.wait_for_timeout(3000)
+    assert read_step(page) > first
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "screenshots" / "sweep.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -63,6 +68,3 @@ def test_train_updates_the_grid_live(app_url, browser_page):
     docs = ROOT / "docs" / "screenshots"
     docs.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, docs / "sweep.png")
-
-    page.get_by_role("button", name=re.compile("Pause")).click()
-    page.get_by_role("button", name=re.compile("Train")).wait_for(timeout=120_000)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, ROOT, page_url
-
 pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
 
 STEP_SELECTOR = ".toy-status .toy-step"
 PLOT_TITLE = ".stPlotlyChart .gtitle"
@@ -34,7 +36,7 @@ def fake_points_signature(page) -> str:
 def test_play_trains_and_redraws(app_url, browser_page):
     page = browser_page
     # a small, quick network keeps the first XLA compile short on a loaded CI machine
-    page.goto(page_url(app_url, "Toy_GAN_Lab") + "?dataset=ring8&preset=ring8-default")
+    page.goto(f"{app_url}/Toy_GAN_Lab?dataset=ring8&preset=ring8-default")
     page.locator(STEP_SELECTOR).first.wait_for(timeout=180_000)
     page.locator(PLOT_TITLE).first.wait_for(timeout=120_000)
     assert read_step(page) == 0
