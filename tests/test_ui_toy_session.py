@@ -124,9 +124,10 @@ def test_live_quality_per_dataset_kind():
 def test_doc_table(tmp_path):
     assert doc_table(tmp_path / "missing.md") is None
     doc = tmp_path / "d.md"
-    doc.write_text("# Title\n\nMeasured on 5 seeds:\n\n| setup | ok |\n|---|---|\n| a | 1 |\n\nafter\n")
+    doc.write_text("# Title\n\n## Measured, 5 seeds\n\nSome text.\n\n| setup | ok |\n|---|---|\n"
+                   "| a | 1 |\n\nafter\n\n| b | 2 |\n|---|---|\n")
     table = doc_table(doc)
-    assert table.startswith("Measured on 5 seeds:")
+    assert table.startswith("**Measured, 5 seeds**\n\n| setup | ok |")
     assert table.endswith("| a | 1 |")
     doc.write_text("no table here\n")
     assert doc_table(doc) is None

@@ -1,6 +1,6 @@
-"""The only part of ganviz that imports streamlit (in ``toy_lab``): shared widgets, the
-live-training fragment, query-parameter links and the projector theme.
+"""The only part of ganviz that imports streamlit: shared widgets, live-training fragments,
+query-parameter links and the projector theme of the pages.
 
-``toy_session`` and ``toy_link`` are plain Python (no streamlit) so they can be tested and
-reused without a browser.
+Plain-Python helpers kept here (e.g. ``toy_session``, ``toy_link``) do not import streamlit,
+so they can be tested and reused without a browser.
 """

@@ -371,8 +371,8 @@ def _resample(points: list[tuple[float, float]], spacing: float) -> list[tuple[f
 
 # ---- docs/why-circles-fail.md ------------------------------------------------------------
 def doc_table(path: str | Path) -> str | None:
-    """The first Markdown table of ``path`` (its consecutive lines starting with '|'), with
-    the heading line just above it if there is one; None if the file or a table is missing."""
+    """The first Markdown table of ``path`` (its consecutive lines starting with '|'), under
+    the nearest heading above it in bold; None if the file or a table is missing."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -387,9 +387,6 @@ def doc_table(path: str | Path) -> str | None:
     table = lines[start:end]
     if len(table) < 2:
         return None
-    caption = ""
-    for ln in reversed(lines[max(0, start - 4):start]):
-        if ln.strip():
-            caption = ln.strip()
-            break
-    return (caption + "\n\n" if caption and not caption.startswith("|") else "") + "\n".join(table)
+    heading = next((ln.lstrip("#").strip() for ln in reversed(lines[:start])
+                    if ln.startswith("#")), "")
+    return (f"**{heading}**\n\n" if heading else "") + "\n".join(table)
