@@ -60,14 +60,13 @@ def small_multiples(real: np.ndarray, fake: np.ndarray, display_range: Range,
     (x0, x1), (y0, y1) = display_range
     fig.update_xaxes(range=[x0, x1], showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(range=[y0, y1], showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_layout(height=cell_size * rows + 90, width=cell_size * cols + 120,
-                      margin=dict(l=20, r=60, t=60, b=20), plot_bgcolor=style.background,
+    fig.update_layout(height=cell_size * rows + 110, width=cell_size * cols + 120,
+                      margin=dict(l=20, r=60, t=80, b=20), plot_bgcolor=style.background,
                       paper_bgcolor=style.background, font=dict(size=style.font_size - 2, color=style.text_color),
-                      legend=dict(orientation="h", y=1.06, x=0, font=dict(size=style.font_size)))
+                      legend=dict(orientation="h", yanchor="bottom", y=1.07, x=0,
+                                  font=dict(size=style.font_size)))
     fig.add_annotation(text="width →", xref="paper", yref="paper", x=1.0, y=1.07, showarrow=False,
-                       xanchor="right", font=dict(size=style.font_size))
-    fig.add_annotation(text="batch size ↓", xref="paper", yref="paper", x=1.055, y=-0.02,
-                       showarrow=False, xanchor="right", yanchor="top", font=dict(size=style.font_size))
+                       xanchor="right", yanchor="bottom", font=dict(size=style.font_size))
     return fig
 
 
