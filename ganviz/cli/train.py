@@ -15,7 +15,7 @@ EXAMPLES = """\
   python -m ganviz train --dataset folder:~/art --image-size 64 --model dcgan \\
       --epochs 50 --batch-size 32 --out checkpoints/art
   python -m ganviz train --dataset mnist --model dcgan --epochs 3 --batch-size 64 \\
-      --init-from checkpoints/mnist_dcgan --d-lr 1e-7 --g-lr 1e-3 \\
+      --init-from checkpoints/mnist_dcgan --d-lr 1e-7 --g-lr 5e-3 \\
       --out checkpoints/collapsed      # D frozen: G collapses onto D's favourites
 """
 
