@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "3_Latent_Interpolation.py")
 TIMEOUT = 300
 SHIPPED = {s.name: s for s in ckpts.list_checkpoints(ROOT / "checkpoints") if s.ok}
-CONDITIONAL = next((n for n, s in SHIPPED.items() if s.card.model == "cdcgan"), None)
-UNCONDITIONAL = next((n for n, s in SHIPPED.items() if s.card.model == "dcgan"), None)
+# MNIST first: the assertions below name digit classes ("1 -> 7")
+CONDITIONAL = "mnist_cdcgan" if "mnist_cdcgan" in SHIPPED else None
+UNCONDITIONAL = "mnist_dcgan" if "mnist_dcgan" in SHIPPED else None
 
 
 def captions(at) -> list[str]:
