@@ -40,19 +40,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def build_sweep_config(args: argparse.Namespace):
     """The SweepConfig the arguments describe (ValueError with a clear message if not)."""
     from ganviz.toy import presets
-    from ganviz.toy.datasets import dataset_names
     from ganviz.toy.sweep import SweepConfig, parse_int_list
 
-    if args.preset:
-        preset = presets.get_preset(args.preset)
-    else:
-        dataset = args.dataset or "circle"
-        if dataset not in dataset_names():
-            raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(dataset_names())}")
-        preset = presets.get_preset(presets.default_preset(dataset))
-    changes = {}
-    if args.dataset and args.dataset != preset.dataset:
-        changes["dataset"] = args.dataset
+    preset = presets.choose(args.preset, args.dataset, "circle")
+    changes = {"dataset": args.dataset} if args.dataset and args.dataset != preset.dataset else {}
     if args.seed is not None:
         changes["seed"] = args.seed
     base = preset.config(**changes)

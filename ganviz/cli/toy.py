@@ -41,20 +41,8 @@ def build_config(args: argparse.Namespace):
     from ganviz.toy import presets
     from ganviz.toy.config import parse_value
 
-    if args.preset:
-        preset = presets.get_preset(args.preset)
-        if args.dataset and args.dataset != preset.dataset:
-            changes = {"dataset": args.dataset}
-        else:
-            changes = {}
-    else:
-        from ganviz.toy.datasets import dataset_names
-
-        dataset = args.dataset or "ring8"
-        if dataset not in dataset_names():
-            raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(dataset_names())}")
-        preset = presets.get_preset(presets.default_preset(dataset))
-        changes = {}
+    preset = presets.choose(args.preset, args.dataset, "ring8")
+    changes = {"dataset": args.dataset} if args.dataset and args.dataset != preset.dataset else {}
     for item in args.set:
         if "=" not in item:
             raise ValueError(f"--set needs KEY=VALUE, got {item!r}")

@@ -101,6 +101,18 @@ def get_preset(name: str) -> Preset:
     return PRESETS[name]
 
 
+def choose(preset: str | None, dataset: str | None, default_dataset: str) -> Preset:
+    """The preset named, else ``dataset``'s (or ``default_dataset``'s) default recipe."""
+    from ganviz.toy.datasets import dataset_names
+
+    if preset:
+        return get_preset(preset)
+    dataset = dataset or default_dataset
+    if dataset not in dataset_names():
+        raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(dataset_names())}")
+    return get_preset(default_preset(dataset))
+
+
 def config(name: str, **changes: Any) -> ToyConfig:
     """The validated ToyConfig of preset ``name`` with ``changes`` applied."""
     return get_preset(name).config(**changes)
