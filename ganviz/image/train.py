@@ -260,12 +260,7 @@ class ImageGanTrainer:
         z = self._noise(tf.shape(real)[0], salt=0)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = G(self._g_inputs(z, labels), training=True)
-            real_logits = D(self._d_inputs(real, labels), training=True)
-            fake_logits = D(self._d_inputs(fake, labels), training=True)
-            per_example = (self.loss.discriminator(real_logits, fake_logits)
-                           + self._auxiliary(real_logits, labels))
-            if self.loss.gradient_penalty:
-                per_example += cfg.gp_weight * self._gradient_penalty(real, fake, labels, 0)
+            per_example, real_logits, fake_logits = self._d_per_example(real, fake, labels, 0)
             d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=cfg.batch_size)
             g_loss = tf.nn.compute_average_loss(
                 self.loss.generator(fake_logits) + self._auxiliary(fake_logits, labels),
@@ -276,6 +271,18 @@ class ImageGanTrainer:
         self.g_optimizer.apply_gradients(zip(g_grads, G.trainable_variables))
         return (d_loss, g_loss, tf.reduce_mean(real_logits[:, 0]),
                 tf.reduce_mean(fake_logits[:, 0]))
+
+    def _d_per_example(self, real, fake, labels, salt: int):
+        """D's per-example loss (adversarial + auxiliary class + optional gradient penalty)
+        and its logits on the real and fake batches; call inside the D gradient tape."""
+        D = self.discriminator
+        real_logits = D(self._d_inputs(real, labels), training=True)
+        fake_logits = D(self._d_inputs(fake, labels), training=True)
+        per_example = (self.loss.discriminator(real_logits, fake_logits)
+                       + self._auxiliary(real_logits, labels))
+        if self.loss.gradient_penalty:
+            per_example += self.config.gp_weight * self._gradient_penalty(real, fake, labels, salt)
+        return per_example, real_logits, fake_logits
 
     def _alternating_step(self, real_u8, labels):
         import tensorflow as tf
@@ -290,12 +297,7 @@ class ImageGanTrainer:
             z = self._noise(n, salt=k)
             with tf.GradientTape() as tape:
                 fake = G(self._g_inputs(z, labels), training=True)
-                real_logits = D(self._d_inputs(real, labels), training=True)
-                fake_logits = D(self._d_inputs(fake, labels), training=True)
-                per_example = (self.loss.discriminator(real_logits, fake_logits)
-                               + self._auxiliary(real_logits, labels))
-                if self.loss.gradient_penalty:
-                    per_example += cfg.gp_weight * self._gradient_penalty(real, fake, labels, k)
+                per_example, real_logits, fake_logits = self._d_per_example(real, fake, labels, k)
                 d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
             grads = tape.gradient(d_loss, D.trainable_variables)
             self.d_optimizer.apply_gradients(zip(grads, D.trainable_variables))
