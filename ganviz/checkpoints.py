@@ -17,12 +17,17 @@ API (no TensorFlow is imported until a generator is loaded):
     save(path, ...)         -> Path                       atomic: temp dir, then rename
     resolve(name_or_path)   -> Path
 
+Names and paths: a bare name ("mnist_dcgan") is looked up in checkpoints/ only; an explicit
+folder path (with a "/", or absolute) is used as given, for the CLI and notebooks; `..` is
+refused everywhere. Pages pass `inside_root=True`: then nothing outside checkpoints/ opens.
+
     ckpt = load("mnist_cdcgan")
     z = ckpt.latent(16, seed=0)                      # (16, latent_dim) float32 ~ N(0, 1)
     images = ckpt.generate(z, labels=[3] * 16)       # (16, 28, 28, 1) uint8
 
 Errors: `CheckpointError` (a ValueError) with subclasses `UnknownCheckpointError`,
-`IncompleteCheckpointError`, `CorruptCheckpointError`; messages say what to do.
+`IncompleteCheckpointError`, `CorruptCheckpointError` (and its `UnsafeCheckpointError`: a
+generator with a Lambda layer); messages say what to do.
 """
 
 from __future__ import annotations
@@ -61,6 +66,10 @@ class IncompleteCheckpointError(CheckpointError):
 
 class CorruptCheckpointError(CheckpointError):
     pass
+
+
+class UnsafeCheckpointError(CorruptCheckpointError):
+    """The generator holds arbitrary Python code (a Lambda layer): refused by safe mode."""
 
 
 def checkpoints_root() -> Path:
@@ -154,8 +163,13 @@ class EpochSnapshot:
     def load_samples(self) -> tuple[np.ndarray, np.ndarray | None]:
         if self.samples_path is None:
             raise CheckpointError(f"epoch {self.epoch} has no saved samples")
-        with np.load(self.samples_path, allow_pickle=False) as z:
-            return z["images"], (z["labels"] if "labels" in z.files else None)
+        try:
+            with np.load(self.samples_path, allow_pickle=False) as z:
+                return z["images"], (z["labels"] if "labels" in z.files else None)
+        except Exception as exc:  # truncated (a run killed mid-write), not an npz, no `images`
+            raise CorruptCheckpointError(
+                f"epoch {self.epoch}: {self.samples_path.name} is unreadable "
+                f"({type(exc).__name__}: {str(exc)[:120]}); was training interrupted?") from exc
 
 
 # ---------------------------------------------------------------------------- checkpoint
@@ -263,33 +277,67 @@ class Checkpoint:
 # ---------------------------------------------------------------------------- find
 
 def _is_plain_name(s: str) -> bool:
-    p = Path(s)
-    return not p.is_absolute() and ".." not in p.parts and len(p.parts) == 1 and s not in (".", "")
+    """A bare name such as "mnist_dcgan": no folder separator, not "." or ".."."""
+    seps = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    return s not in ("", ".", "..") and not any(sep in s for sep in seps)
 
 
-def resolve(name_or_path: str | os.PathLike, root: Path | None = None) -> Path:
-    """A plain name -> root/NAME. An explicit path is used as given if it exists.
-    Names with `..` or absolute paths that do not exist are refused."""
+def _has_parent_part(s: str) -> bool:
+    return ".." in s.replace("\\", "/").split("/")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether `path` is `root` or below it, compared lexically (absolute, normalised)."""
+    p, r = os.path.normpath(os.path.abspath(path)), os.path.normpath(os.path.abspath(root))
+    return os.path.commonpath([p, r]) == r
+
+
+def resolve(name_or_path: str | os.PathLike, root: Path | None = None, *,
+            inside_root: bool = False) -> Path:
+    """The folder of a checkpoint. Raises UnknownCheckpointError with what to do instead.
+
+    - a bare name -> root/NAME, and only there (never a folder of the working directory);
+    - a path with `..` -> refused, whatever it points at;
+    - an explicit path (absolute, or relative with a "/") -> used as given if it is a folder
+      (the CLI's `--checkpoint runs/x`); with `inside_root=True` (pages: user input) relative
+      paths are taken inside root and anything that would leave root is refused.
+    """
     root = checkpoints_root() if root is None else Path(root)
     s = os.fspath(name_or_path)
     if not s.strip():
         raise UnknownCheckpointError("empty checkpoint name")
-    p = Path(s).expanduser()
+    if not s.isprintable():  # NUL, newlines, terminal escapes
+        raise UnknownCheckpointError(f"refusing checkpoint name {s!r}: it contains control characters")
     if _is_plain_name(s):
         candidate = root / s
         if candidate.is_dir():
             return candidate
-        if p.is_dir():
-            return p
         known = [c.name for c in list_checkpoints(root)]
+        here = "" if inside_root or not Path(s).is_dir() else \
+            f" (for the folder {s!r} of the working directory, write ./{s})"
         raise UnknownCheckpointError(
-            f"unknown checkpoint {s!r} in {root}; available: {', '.join(known) or 'none'}")
+            f"unknown checkpoint {s!r} in {root}; available: {', '.join(known) or 'none'}{here}")
+    where = "pick a checkpoint by name" if inside_root else \
+        "give a name from `list()` or the folder's full path"
+    if _has_parent_part(s):
+        raise UnknownCheckpointError(
+            f"refusing checkpoint path {s!r}: '..' is not allowed in checkpoint paths (it can "
+            f"lead outside {root}); {where}")
+    if inside_root:
+        p = Path(s) if Path(s).is_absolute() else root / s
+        if s.startswith("~") or not _inside(p, root):  # "~" would mean a home folder elsewhere
+            raise UnknownCheckpointError(
+                f"refusing checkpoint path {s!r}: only checkpoints inside {root} can be opened "
+                f"here; {where}")
+    else:
+        p = Path(s).expanduser()
     if p.is_dir():
         return p
-    if p.is_absolute() or ".." in p.parts:
+    if p.exists():
+        raise UnknownCheckpointError(f"{s!r} is a file, not a checkpoint folder; {where}")
+    if not _inside(p, root):
         raise UnknownCheckpointError(
-            f"refusing checkpoint path {s!r}: it does not exist and is outside {root}; "
-            "give a plain name from `list()` or an existing folder")
+            f"refusing checkpoint path {s!r}: no such folder, and it is outside {root}; {where}")
     raise UnknownCheckpointError(f"checkpoint folder not found: {s}")
 
 
@@ -332,11 +380,17 @@ def list_checkpoints(root: Path | None = None) -> list[CheckpointSummary]:
     return out
 
 
-def load(name_or_path: str | os.PathLike, root: Path | None = None) -> Checkpoint:
-    """Load and validate a checkpoint (see `resolve` for how names are found).
-    Raises UnknownCheckpointError, IncompleteCheckpointError or CorruptCheckpointError."""
-    path = resolve(name_or_path, root)
+def load(name_or_path: str | os.PathLike, root: Path | None = None, *,
+         inside_root: bool = False) -> Checkpoint:
+    """Load and validate a checkpoint (see `resolve` for how names and paths are found;
+    pages pass `inside_root=True`). Raises UnknownCheckpointError, IncompleteCheckpointError
+    or CorruptCheckpointError (UnsafeCheckpointError for a Lambda layer)."""
+    path = resolve(name_or_path, root, inside_root=inside_root)
     missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+    if len(missing) == len(REQUIRED_FILES):
+        raise UnknownCheckpointError(
+            f"{path} is not a ganviz checkpoint folder (none of {', '.join(REQUIRED_FILES)}); "
+            "give a name from `list()` or a folder written by `python -m ganviz train`")
     if missing:
         raise IncompleteCheckpointError(
             f"checkpoint {path.name!r} is incomplete: missing {', '.join(missing)} "
@@ -360,12 +414,51 @@ def load(name_or_path: str | os.PathLike, root: Path | None = None) -> Checkpoin
     return Checkpoint(path.name, path, card, generator, ref_images, ref_labels)
 
 
+def _lambda_layers(config: Any) -> list[str]:
+    """Names of the Lambda layers anywhere in a saved Keras config (nested models too)."""
+    found = []
+    if isinstance(config, dict):
+        if config.get("class_name") == "Lambda":
+            found.append(str((config.get("config") or {}).get("name", "?")))
+        for value in config.values():
+            found += _lambda_layers(value)
+    elif isinstance(config, builtins.list):
+        for value in config:
+            found += _lambda_layers(value)
+    return found
+
+
+def _unsafe_message(name: str, layers: Sequence[str]) -> str:
+    return (f"checkpoint {name!r}: generator.keras contains a Lambda layer "
+            f"({', '.join(layers) or 'unnamed'}), i.e. arbitrary Python code; ganviz loads "
+            "models only in Keras safe mode and refuses it. Rebuild the generator from standard "
+            "layers (ganviz.image.models) and retrain")
+
+
 def _load_generator(file: Path, name: str):
+    import zipfile
+
+    broken = f"checkpoint {name!r}: generator.keras cannot be loaded"
+    interrupted = "was training interrupted? Retrain or restore the folder"
+    if not zipfile.is_zipfile(file):
+        raise CorruptCheckpointError(f"{broken}: it is truncated or not a .keras file ({interrupted})")
+    try:
+        with zipfile.ZipFile(file) as zf:
+            config = json.loads(zf.read("config.json"))
+    except Exception as exc:  # a damaged member, no config.json, not JSON
+        raise CorruptCheckpointError(f"{broken}: {type(exc).__name__}: {str(exc)[:120]} "
+                                     f"({interrupted})") from exc
+    lambdas = _lambda_layers(config)
+    if lambdas:  # said before Keras sees it; safe_mode below would refuse it too
+        raise UnsafeCheckpointError(_unsafe_message(name, lambdas))
+
     import keras
 
     try:
         return keras.saving.load_model(file, compile=False, safe_mode=True)
     except Exception as exc:
+        if "safe_mode" in str(exc) or "Lambda" in str(exc):
+            raise UnsafeCheckpointError(_unsafe_message(name, [])) from exc
         raise CorruptCheckpointError(f"checkpoint {name!r}: generator.keras cannot be loaded "
                                      f"({type(exc).__name__}: {str(exc)[:200]})") from exc
 

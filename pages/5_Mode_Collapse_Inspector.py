@@ -134,11 +134,13 @@ if view != "Toy":
             series, js = {}, {}
             for name in results:
                 try:
-                    epochs, ndb_k, js_values = ui.epoch_scores(name, k, whiten, seed, float(alpha),
-                                                               z_threshold, ui.stamp(name))
+                    epochs, ndb_k, js_values, problems = ui.epoch_scores(
+                        name, k, whiten, seed, float(alpha), z_threshold, ui.stamp(name))
                 except ValueError as exc:
                     st.error(f"{name}: {exc}")
                     continue
+                for problem in problems:
+                    st.warning(f"{name}: skipped {problem}")
                 if epochs:
                     series[name], js[name] = (epochs, ndb_k), js_values
                 else:

@@ -23,6 +23,10 @@ RANGES: dict[str, tuple[float, float]] = {
     "circle_radius": (0.05, 10.0),
     "dataset_size": (100, 1_000_000),
     "latent_dim": (1, 256),
+    "latent_categories": (0, 64),
+    "g_ema": (0.0, 0.9999),
+    "lr_final": (1e-3, 1.0),
+    "rejection_percentile": (0.0, 99.0),
     "g_depth": (1, 6),
     "g_width": (1, 512),
     "d_depth": (1, 6),
@@ -54,9 +58,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 # Fields whose change needs new networks (weights of another shape or meaning).
 STRUCTURAL = frozenset({
-    "g_layers", "d_layers", "dataset", "circle_radius", "dataset_size", "latent_dim", "latent_distribution", "g_depth",
+    "g_layers", "d_layers", "dataset", "circle_radius", "dataset_size", "latent_dim", "latent_distribution", "latent_categories", "g_depth",
     "g_width", "d_depth", "d_width", "hidden_activation", "leaky_slope", "g_output", "packing",
-    "minibatch_discrimination", "spectral_norm", "g_optimizer", "d_optimizer", "seed",
+    "minibatch_discrimination", "spectral_norm", "g_optimizer", "d_optimizer", "g_ema", "seed",
 })
 
 
@@ -69,6 +73,10 @@ class ToyConfig:
     dataset_size: real points drawn once (seeded); batches sample them with replacement,
         as the Stack Overflow code does with its 10,000 points.
     latent_dim, latent_distribution: z ~ N(0, I) or U(-1, 1)^latent_dim.
+    latent_categories: K > 0 appends a one-hot code of K equally likely categories to z, so
+        the latent space is K disconnected pieces and G need not draw "bridges" between
+        separate modes (a mixture latent: Gurumurthy et al. 2017, DeLiGAN; Khayatkhoei et al.
+        2018, "Disconnected manifold learning"). 0 (default) is a plain connected latent.
     g_depth, g_width, d_depth, d_width: hidden layers and units of the two MLPs.
     g_layers, d_layers: optional per-layer widths, e.g. "64,128" (the Stack Overflow nets);
         when set they override depth and width.
@@ -89,6 +97,22 @@ class ToyConfig:
     gp_weight: gradient-penalty weight of wasserstein_gp (Gulrajani et al. 2017).
     r1_weight: R1 penalty on real data for any loss (Mescheder et al. 2018); 0 turns it off.
     clip_value: weight clipping of wasserstein_clip (Arjovsky et al. 2017).
+    g_ema: decay of an exponential moving average of G's weights (Yazici et al. 2019, "The
+        unusual effectiveness of averaging in GAN training"); when > 0 the views and samples
+        use the averaged generator. 0 (default) turns it off.
+    lr_final: learning-rate annealing: both learning rates stay at their value for the first
+        half of ``steps``, decay exponentially to ``lr_final`` times it at ``steps``, then stay
+        (1, the default, keeps them constant). Small steps at the end let G settle into tight
+        modes instead of jittering around them.
+    rejection_sampling: samples (``ToyTrainer.sample``, the CLI's ``--out``) go through
+        discriminator rejection sampling (Azadi et al. 2019, DRS): a candidate x is kept with
+        probability exp(D(x) - M), D's logit estimating log p_data(x)/p_G(x) and M its maximum
+        over the candidates, which removes G's samples where real data has no mass (e.g. the
+        bridges between modes). Needs a cross-entropy loss (minimax, non_saturating).
+    rejection_percentile: 0 (default) accepts with exp(D(x) - M) exactly; p > 0 uses the DRS
+        paper's shifted acceptance sigmoid(F(x) - gamma) with gamma at the p-th percentile of
+        F over the candidates, which keeps fewer, more data-like samples (sharper modes,
+        at the cost of matching the modes' weights less exactly).
     steps: the recommended number of generator steps for this setup.
     seed: every random draw (data, weights, noise) derives from it.
     """
@@ -98,6 +122,7 @@ class ToyConfig:
     dataset_size: int = 10_000
     latent_dim: int = 2
     latent_distribution: str = "normal"
+    latent_categories: int = 0
     g_depth: int = 2
     g_width: int = 32
     d_depth: int = 2
@@ -125,6 +150,10 @@ class ToyConfig:
     gp_weight: float = 10.0
     r1_weight: float = 0.0
     clip_value: float = 0.01
+    g_ema: float = 0.0
+    lr_final: float = 1.0
+    rejection_sampling: bool = False
+    rejection_percentile: float = 0.0
     steps: int = 5000
     seed: int = 0
 
@@ -146,10 +175,11 @@ class ToyConfig:
                 is_int = f.type == "int"
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ValueError(f"{f.name} must be a number in {_fmt(lo, hi, is_int)}, got {value!r}")
-                if is_int and int(value) != value:
-                    raise ValueError(f"{f.name} must be a whole number in {_fmt(lo, hi, True)}, got {value!r}")
+                # finiteness first: int(nan) and int(inf) raise their own unclear errors
                 if not math.isfinite(value) or not (lo <= value <= hi):
                     raise ValueError(f"{f.name} must be in {_fmt(lo, hi, is_int)}, got {value!r}")
+                if is_int and int(value) != value:
+                    raise ValueError(f"{f.name} must be a whole number in {_fmt(lo, hi, True)}, got {value!r}")
                 object.__setattr__(self, f.name, int(value) if is_int else float(value))
         for name in ("g_layers", "d_layers"):
             text = getattr(self, name)
@@ -163,6 +193,9 @@ class ToyConfig:
                 if not (1 <= len(widths) <= 6) or not all(1 <= w <= 512 for w in widths):
                     raise ValueError(f"{name} must list 1..6 widths, each 1..512, got {text!r}")
                 object.__setattr__(self, name, ",".join(str(w) for w in widths))
+        if self.rejection_sampling and self.loss not in ("minimax", "non_saturating"):
+            raise ValueError(f"rejection_sampling needs loss minimax or non_saturating (D's logit as a "
+                             f"density ratio), got {self.loss!r}")
         if self.batch_size % self.packing:
             raise ValueError(
                 f"batch_size must be a multiple of packing ({self.packing}), got {self.batch_size}"
@@ -230,9 +263,14 @@ def parse_value(name: str, text: str) -> Any:
         raise ValueError(f"{name} must be true or false, got {text!r}")
     if kind == "int":
         try:
-            return int(float(t)) if float(t).is_integer() else float(t)
+            return int(t)  # exact, however many digits ("99999999999999999999" stays itself)
+        except ValueError:
+            pass
+        try:
+            number = float(t)  # "1e3" -> 1000; "2.5", "nan", "inf" go on to be refused by range
         except ValueError:
             raise ValueError(f"{name} must be a whole number, got {text!r}") from None
+        return int(number) if number.is_integer() else number
     if kind == "float":
         try:
             return float(t)

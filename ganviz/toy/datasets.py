@@ -21,6 +21,7 @@ import numpy as np
 
 MIN_POINTS = 10
 MAX_POINTS = 1_000_000
+MAX_CSV_BYTES = 64 * 2**20  # 1,000,000 rows of two full-precision numbers fit in ~40 MB
 
 Sampler = Callable[[int, int], np.ndarray]
 
@@ -48,9 +49,11 @@ def _rng(seed: int) -> np.random.Generator:
 
 
 def _minmax_to_unit(data: np.ndarray) -> np.ndarray:
-    """Min-max scale each column to [-1, 1], exactly as the Stack Overflow code does."""
+    """Min-max scale each column to [-1, 1], exactly as the Stack Overflow code does.
+    A column with no spread (n = 1) maps to 0 instead of 0/0 = NaN."""
     data = data - np.min(data, axis=0)
-    data = data / np.max(data, axis=0)
+    span = np.max(data, axis=0)
+    data = np.divide(data, span, out=np.full_like(data, 0.5), where=span > 0)
     return 2 * data - 1.0
 
 
@@ -168,7 +171,7 @@ DATASETS: dict[str, ToyDataset] = {
 }
 
 
-def _check_points(data: np.ndarray, source: str = "array") -> np.ndarray:
+def _check_points(data: np.ndarray, source: str = "points") -> np.ndarray:
     """Validate a user's (n, 2) array; returns float32. Raises ValueError naming the problem."""
     data = np.asarray(data)
     if data.ndim != 2 or data.shape[1] != 2:
@@ -189,27 +192,52 @@ def _check_points(data: np.ndarray, source: str = "array") -> np.ndarray:
 def points_from_csv(text_or_path: str | Path | bytes, source: str | None = None) -> np.ndarray:
     """Parse a CSV of 2-D points (an optional header row of non-numbers is skipped).
 
-    Returns float32 (n, 2). Raises ValueError naming the problem and the 1-based row:
-    non-numeric values, NaN/Inf, not 2 columns, fewer than 10 or more than 1,000,000 rows.
+    Returns float32 (n, 2). Raises ValueError (and nothing else, whatever the input) naming
+    the problem and the 1-based row: non-numeric values, NaN/Inf, not 2 columns, fewer than 10
+    or more than 1,000,000 rows, a file over MAX_CSV_BYTES, a file that cannot be read.
     """
     if isinstance(text_or_path, Path) or (
         isinstance(text_or_path, str) and "\n" not in text_or_path and text_or_path.endswith(".csv")
     ):
         path = Path(text_or_path)
         source = source or path.name
-        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            size = path.stat().st_size
+        except (OSError, ValueError) as exc:  # missing, or a NUL in the name
+            raise ValueError(f"{source}: cannot read the file ({exc})") from None
+        if size > MAX_CSV_BYTES:
+            raise ValueError(_too_large(source, size))
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:  # a folder, no permission
+            raise ValueError(f"{source}: cannot read the file ({exc})") from None
     elif isinstance(text_or_path, bytes):
+        if len(text_or_path) > MAX_CSV_BYTES:
+            raise ValueError(_too_large(source or "CSV", len(text_or_path)))
         text = text_or_path.decode("utf-8", errors="replace")
     else:
         text = str(text_or_path)
+        if len(text) > MAX_CSV_BYTES:
+            raise ValueError(_too_large(source or "CSV", len(text)))
     source = source or "CSV"
     rows: list[tuple[float, float]] = []
-    for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    # newline="" lets the csv module see a lone "\r" (old Mac line ends) as a line end
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # an over-long field, a stray quote or line break
+            raise ValueError(f"{source}: row {reader.line_num} cannot be read as CSV ({exc})") from None
+        line_no = reader.line_num
         cells = [c.strip() for c in row]
         if not cells or all(c == "" for c in cells):
             continue
         if len(cells) != 2:
-            raise ValueError(f"{source}: row {line_no} has {len(cells)} columns, expected 2 (x, y)")
+            other = next((sep for sep in (";", "\t", "|", " ") if len(cells) == 1 and sep in cells[0]), None)
+            hint = f"; separate x and y with a comma, not {other!r}" if other else ""
+            raise ValueError(f"{source}: row {line_no} has {len(cells)} columns, expected 2 (x, y){hint}")
         try:
             x, y = float(cells[0]), float(cells[1])
         except ValueError:
@@ -226,9 +254,15 @@ def points_from_csv(text_or_path: str | Path | bytes, source: str | None = None)
     return np.asarray(rows, dtype=np.float32)
 
 
-def points_dataset(data: np.ndarray, name: str = "points") -> ToyDataset:
-    """The user's own points as a dataset: sampling draws (with replacement) from them."""
-    pts = _check_points(data)
+def _too_large(source: str, size: int) -> str:
+    return (f"{source}: the file is {size / 2**20:,.1f} MB; at most {MAX_CSV_BYTES / 2**20:,.0f} MB "
+            f"({MAX_POINTS:,} rows) can be loaded. Keep a sample of the rows.")
+
+
+def points_dataset(data: np.ndarray, name: str = "points", source: str = "points") -> ToyDataset:
+    """The user's own points as a dataset: sampling draws (with replacement) from them.
+    ``source`` names the data in error messages ("your drawing", a file name)."""
+    pts = _check_points(data, source)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     pad = np.maximum(0.15 * (hi - lo), 0.1)
     rng_box = ((float(lo[0] - pad[0]), float(hi[0] + pad[0])), (float(lo[1] - pad[1]), float(hi[1] + pad[1])))

@@ -38,7 +38,8 @@ RMS_RHO = 0.9
 SN_EPS = 1e-12
 
 # RNG purposes: each random draw in a step gets its own stream
-_P_REAL, _P_ZD, _P_ZG, _P_FLIP_R, _P_FLIP_F, _P_GP = range(6)
+_P_REAL, _P_ZD, _P_ZG, _P_FLIP_R, _P_FLIP_F, _P_GP, _P_CAT_D, _P_CAT_G = range(8)
+_P_CATEGORY = {_P_ZD: _P_CAT_D, _P_ZG: _P_CAT_G}  # the category code of each latent draw
 _PURPOSES = 8
 _COMPILED: OrderedDict = OrderedDict()  # (fn name, structure key) -> tf.function
 _COMPILED_MAX = 64
@@ -50,6 +51,8 @@ class Structure:
 
     latent_dim: int
     latent_distribution: str
+    latent_categories: int
+    g_ema: bool
     hidden_activation: str
     leaky_slope: float
     g_output: str
@@ -68,7 +71,7 @@ class Structure:
     @classmethod
     def of(cls, configs: list[ToyConfig]) -> "Structure":
         c0 = configs[0]
-        shared = ("latent_dim", "latent_distribution", "hidden_activation",
+        shared = ("latent_dim", "latent_distribution", "latent_categories", "hidden_activation",
                   "leaky_slope", "g_output", "g_optimizer", "d_optimizer", "loss", "d_steps",
                   "combined_batch", "packing", "minibatch_discrimination", "spectral_norm",
                   "dataset", "dataset_size", "circle_radius")
@@ -83,6 +86,7 @@ class Structure:
             raise ValueError(f"minibatch_discrimination needs batch_size <= {MBD_MAX_BATCH}")
         return cls(
             **{n: getattr(c0, n) for n in shared if n not in ("dataset", "dataset_size", "circle_radius")},
+            g_ema=any(c.g_ema > 0 for c in configs),
             g_hidden=tuple(max(w) for w in zip(*(c.g_hidden for c in configs))),
             d_hidden=tuple(max(w) for w in zip(*(c.d_hidden for c in configs))),
             batch_size=max(c.batch_size for c in configs),
@@ -106,7 +110,17 @@ def _pad(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def layer_sizes(s: Structure, g_hidden, d_hidden) -> tuple[list[int], list[int]]:
     """Unit counts of G and D, input to output (D's input is a pack of m points)."""
-    return [s.latent_dim, *g_hidden, 2], [2 * s.packing, *d_hidden]
+    return [s.latent_dim + s.latent_categories, *g_hidden, 2], [2 * s.packing, *d_hidden]
+
+
+def draw_latent(rng: np.random.Generator, n: int, c: ToyConfig) -> np.ndarray:
+    """n latent vectors of config ``c`` drawn with NumPy: (n, latent_dim + latent_categories)
+    float32 (the continuous part, then the one-hot category code when there is one)."""
+    z = rng.standard_normal((n, c.latent_dim)) if c.latent_distribution == "normal" \
+        else rng.uniform(-1, 1, (n, c.latent_dim))
+    if c.latent_categories:
+        z = np.concatenate([z, np.eye(c.latent_categories)[rng.integers(0, c.latent_categories, n)]], 1)
+    return z.astype(np.float32)
 
 
 def init_params(s: Structure, configs: list[ToyConfig]) -> dict[str, list[np.ndarray]]:
@@ -233,6 +247,8 @@ class Engine:
             "diverged_at": -tf.ones([self.R], tf.int64),
             "hp": self.hyperparams(self.configs),
         }
+        if s.g_ema:
+            state["g_ema"] = list(g)
         if s.spectral_norm:
             # per run from its own seed at its own widths, as it draws alone; padded units get 0
             # (their kernel columns are 0, so the power iteration never sees them)
@@ -247,7 +263,7 @@ class Engine:
         """Per-run float knobs, fed as tensors so changing them needs no recompilation."""
         tf = self.tf
         names = ("g_lr", "d_lr", "g_beta1", "d_beta1", "label_smoothing", "label_noise",
-                 "gp_weight", "r1_weight", "clip_value")
+                 "gp_weight", "r1_weight", "clip_value", "g_ema", "lr_final", "steps")
         return {n: tf.constant([float(getattr(c, n)) for c in configs], tf.float32) for n in names}
 
     def _kernels(self, d: list) -> list:
@@ -334,7 +350,12 @@ class Engine:
             f = lambda k: tf.random.stateless_normal([n, s.latent_dim], k)  # noqa: E731
         else:
             f = lambda k: tf.random.stateless_uniform([n, s.latent_dim], k, -1.0, 1.0)  # noqa: E731
-        return self._draw(step, purpose, f)
+        z = self._draw(step, purpose, f)
+        if not s.latent_categories:
+            return z
+        cat = self._draw(step, _P_CATEGORY[purpose], lambda k: tf.random.stateless_uniform(
+            [n], k, 0, s.latent_categories, dtype=tf.int32))
+        return tf.concat([z, tf.one_hot(cat, s.latent_categories)], axis=-1)
 
     def _real(self, step, purpose: int):
         tf, B = self.tf, self.s.batch_size
@@ -511,12 +532,22 @@ class Engine:
         grads = tape.gradient(objective, g)
         gt = st["g_t"] + 1.0
         g, gm, gv = self._apply(s.g_optimizer, g, grads, st["g_m"], st["g_v"], gt, hp["g_lr"], hp["g_beta1"])
-        return dict(st, g=g, g_m=gm, g_v=gv, g_t=gt), {"g_loss": loss, "g_grad_norm": self._global_norm(grads)}
+        new = dict(st, g=g, g_m=gm, g_v=gv, g_t=gt)
+        if s.g_ema:
+            new["g_ema"] = [e + (1.0 - tf.reshape(hp["g_ema"], [self.R] + [1] * (len(p.shape) - 1))) * (p - e)
+                            for e, p in zip(st["g_ema"], g)]
+        return new, {"g_loss": loss, "g_grad_norm": self._global_norm(grads)}
 
     def _iteration(self, st, mode: str):
         """One training step: d_steps D updates then one G update (mode "both"), or one of them."""
         tf, s = self.tf, self.s
         step = st["step"]
+        hp = st["hp"]
+        # learning-rate annealing: constant for the first half of `steps`, then exponential
+        # decay to lr * lr_final at `steps` (a factor of 1 throughout when lr_final = 1)
+        progress = tf.clip_by_value(2.0 * tf.cast(step, tf.float32) / hp["steps"] - 1.0, 0.0, 1.0)
+        scale = tf.pow(hp["lr_final"], progress)
+        st = dict(st, hp=dict(hp, g_lr=hp["g_lr"] * scale, d_lr=hp["d_lr"] * scale))
         nan = tf.fill([self.R], float("nan"))
         metrics = {k: nan for k in METRICS}
         if mode in ("both", "d"):
@@ -529,7 +560,7 @@ class Engine:
         if mode in ("both", "g"):
             st, out = self._g_update(st, step * 16 + 15)
             metrics.update(out)
-        return st, metrics
+        return dict(st, hp=hp), metrics
 
     def _finite(self, st, metrics, mode: str):
         """Per-run: every weight finite, and every metric this mode computes finite."""
@@ -548,7 +579,7 @@ class Engine:
 
     def _build_train_fn(self, mode: str):
         tf = self.tf
-        per_run_keys = ("g", "d", "g_m", "g_v", "d_m", "d_v", "d_u")
+        per_run_keys = ("g", "d", "g_m", "g_v", "d_m", "d_v", "d_u", "g_ema")
 
         def select(ok, new, old):
             def sel(a, b):
@@ -615,14 +646,15 @@ class Engine:
 
         def views(st, z_fixed, grid, z_grid, ctx):
             with self._tracing(ctx):
-                fake = self.generate(st["g"], z_fixed)
+                g = st.get("g_ema", st["g"])
+                fake = self.generate(g, z_fixed)
                 d_grid, _ = self.discriminate(st["d"], rep(grid), st.get("d_u"))
                 with tf.GradientTape() as tape:
                     tape.watch(fake)
                     out, _ = self.discriminate(st["d"], rep(fake), st.get("d_u"))
                     total = tf.reduce_sum(out)
                 grad = tape.gradient(total, fake)
-                manifold = self.generate(st["g"], z_grid)
+                manifold = self.generate(g, z_grid)
             return fake, d_grid, grad, manifold
 
         return tf.function(views, reduce_retracing=True)
@@ -630,12 +662,24 @@ class Engine:
     def views(self, state, z_fixed, grid, z_grid):
         return self.views_fn()(state, z_fixed, grid, z_grid, self.ctx)
 
+    def critic(self, state, x):
+        """D's logit for each point judged alone: x (R, n, 2) -> (R, n) ndarray."""
+        def build():
+            tf, m = self.tf, self.s.packing
+
+            def logits(st, x, ctx):
+                with self._tracing(ctx):
+                    out, _ = self.discriminate(st["d"], tf.tile(x, [1, 1, m]), st.get("d_u"))
+                return out
+            return tf.function(logits, reduce_retracing=True)
+        return self._compiled("critic", build)(state, x, self.ctx).numpy()
+
     def sample(self, state, z):
         """z: (R, n, latent_dim) -> (R, n, 2) ndarray."""
         def build():
             def gen(st, z, ctx):
                 with self._tracing(ctx):
-                    return self.generate(st["g"], z)
+                    return self.generate(st.get("g_ema", st["g"]), z)
             return self.tf.function(gen, reduce_retracing=True)
         return self._compiled("sample", build)(state, z, self.ctx).numpy()
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ganviz.toy.config import RANGES, ToyConfig
+from ganviz.toy.engine import draw_latent
 
 WIDTH_OF = ("g", "d", "both")
 MAX_RUNS = 256
@@ -448,18 +449,12 @@ class Sweep:
 
 def _lab_noise(c: ToyConfig, n: int) -> np.ndarray:
     """The Toy GAN Lab's fixed snapshot noise for config ``c`` (ToyTrainer._fixed_inputs)."""
-    rng = np.random.default_rng([c.seed, 3])
-    z = rng.standard_normal((n, c.latent_dim)) if c.latent_distribution == "normal" \
-        else rng.uniform(-1, 1, (n, c.latent_dim))
-    return z.astype(np.float32)
+    return draw_latent(np.random.default_rng([c.seed, 3]), n, c)
 
 
 def _sample_noise(c: ToyConfig, n: int, seed: int) -> np.ndarray:
     """The noise of ``ToyTrainer.sample(n, seed)``."""
-    rng = np.random.default_rng([seed, 4])
-    z = rng.standard_normal((n, c.latent_dim)) if c.latent_distribution == "normal" \
-        else rng.uniform(-1, 1, (n, c.latent_dim))
-    return z.astype(np.float32)
+    return draw_latent(np.random.default_rng([seed, 4]), n, c)
 
 
 def run_sweep(config: SweepConfig, steps: int, progress: Callable[[int], None] | None = None,

@@ -19,7 +19,8 @@ import numpy as np
 
 from ganviz.toy.config import ToyConfig
 from ganviz.toy.datasets import ToyDataset, get_dataset
-from ganviz.toy.engine import METRICS, Engine
+from ganviz.toy.drs import RejectionResult, rejection_sample
+from ganviz.toy.engine import METRICS, Engine, draw_latent
 
 HISTORY_CAP = 200_000  # steps of history kept per trainer (older steps are dropped)
 SNAPSHOT_POINTS = 512
@@ -105,12 +106,8 @@ class ToyTrainer:
         c, ds = self.config, self.dataset
         rng = np.random.default_rng([c.seed, 3])
         n = SNAPSHOT_POINTS
-        if c.latent_distribution == "normal":
-            z = rng.standard_normal((n, c.latent_dim))
-            span = 2.0
-        else:
-            z = rng.uniform(-1, 1, (n, c.latent_dim))
-            span = 1.0
+        z = draw_latent(rng, n, c)
+        span = 2.0 if c.latent_distribution == "normal" else 1.0
         (x0, x1), (y0, y1) = ds.display_range
         gx, gy = np.linspace(x0, x1, GRID_RES), np.linspace(y0, y1, GRID_RES)
         grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
@@ -122,6 +119,8 @@ class ToyTrainer:
             a, b = np.meshgrid(t, t)
             zg = np.zeros((k * k, c.latent_dim))
             zg[:, 0], zg[:, 1] = a.ravel(), b.ravel()
+        if c.latent_categories:  # the manifold of category 0
+            zg = np.concatenate([zg, np.tile(np.eye(c.latent_categories)[:1], (len(zg), 1))], 1)
         real = self.dataset.sample(n, c.seed + 7919)
         return {"z": z.astype(np.float32), "grid": grid.astype(np.float32), "gx": gx, "gy": gy,
                 "z_grid": zg.astype(np.float32), "real": real}
@@ -198,15 +197,34 @@ class ToyTrainer:
                         grid_y=f["gy"], d_grid=d.reshape(GRID_RES, GRID_RES), d_is_probability=prob,
                         fake_grad=grad.numpy()[0], manifold=man, diverged_at=self.diverged_at)
 
-    def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        """n generator samples, float32 (n, 2), from noise drawn with ``seed``."""
+    def sample(self, n: int, seed: int = 0, rejection: bool | None = None) -> np.ndarray:
+        """n generator samples, float32 (n, 2), from noise drawn with ``seed``; through
+        rejection sampling when ``rejection`` (default: the config's rejection_sampling)."""
         if not (1 <= n <= 1_000_000):
             raise ValueError(f"n must be 1..1000000, got {n}")
         c = self.config
-        rng = np.random.default_rng([seed, 4])
-        z = rng.standard_normal((n, c.latent_dim)) if c.latent_distribution == "normal" \
-            else rng.uniform(-1, 1, (n, c.latent_dim))
-        return self.engine.sample(self.state, z.astype(np.float32)[None])[0]
+        if not (c.rejection_sampling if rejection is None else rejection):
+            z = draw_latent(np.random.default_rng([seed, 4]), n, c)
+            return self.engine.sample(self.state, z[None])[0]
+        return self.rejection_sample(n, seed, gamma_percentile=c.rejection_percentile or None).samples
+
+    def rejection_sample(self, n: int, seed: int = 0, finetune_steps: int = 0,
+                         gamma_percentile: float | None = None) -> RejectionResult:
+        """n samples through discriminator rejection sampling (ganviz.toy.drs), with the
+        acceptance rate. Candidates are G's samples from noise seeded by (seed, round)."""
+        c = self.config
+        state = self.state
+        if finetune_steps:
+            tuned = dict(state, hp=dict(state["hp"], lr_final=state["hp"]["lr_final"] * 0 + 1.0))
+            tuned, _ = self.engine.train(tuned, finetune_steps, "d")
+            state = dict(state, d=tuned["d"])
+
+        def draw(k: int, r: int) -> np.ndarray:
+            z = draw_latent(np.random.default_rng([seed, 4, r]), k, c)
+            return self.engine.sample(state, z[None])[0]
+
+        return rejection_sample(draw, lambda x: self.engine.critic(state, x[None])[0], n, seed,
+                                gamma_percentile=gamma_percentile)
 
     # ---- persistence -------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:

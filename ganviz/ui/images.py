@@ -22,8 +22,9 @@ def _load_checkpoint(path: str, stamp: float) -> ckpts.Checkpoint:
 
 
 def load_checkpoint(name_or_path: str) -> ckpts.Checkpoint:
-    """`ganviz.checkpoints.load`, cached per process. Raises CheckpointError (a ValueError)."""
-    path = ckpts.resolve(name_or_path)
+    """`ganviz.checkpoints.load`, cached per process. Raises CheckpointError (a ValueError).
+    User input: only folders inside the checkpoints root open (`inside_root=True`)."""
+    path = ckpts.resolve(name_or_path, inside_root=True)
     card = path / "card.json"
     stamp = card.stat().st_mtime if card.exists() else 0.0
     return _load_checkpoint(str(path.resolve()), stamp)
@@ -55,7 +56,8 @@ def load_classifier(dataset: str, root: str):
 
 def checkpoint_picker(key: str, want_conditional: bool = False) -> ckpts.Checkpoint | None:
     """Sidebar picker over `list_checkpoints()` (shipped and user-trained) plus a free folder
-    path. Shows an error and returns None for an unknown, incomplete or corrupt checkpoint.
+    path inside the checkpoints root (e.g. a nested `runs/x`; nothing outside it opens).
+    Shows an error and returns None for an unknown, incomplete, corrupt or refused checkpoint.
     With `want_conditional`, conditional checkpoints are listed first."""
     summaries = ckpts.list_checkpoints()
     if want_conditional:
@@ -73,10 +75,13 @@ def checkpoint_picker(key: str, want_conditional: bool = False) -> ckpts.Checkpo
                                   help="Shipped checkpoints and any you trained with "
                                        "`python -m ganviz train --out checkpoints/NAME`.")
     if choice == OTHER:
-        choice = st.sidebar.text_input("Checkpoint folder", key=f"{key}_path",
-                                       placeholder="/path/to/checkpoint")
+        choice = st.sidebar.text_input("Checkpoint folder (inside checkpoints/)", key=f"{key}_path",
+                                       placeholder="runs/my_checkpoint",
+                                       help=f"A folder under {ckpts.checkpoints_root()}; "
+                                            "folders elsewhere are refused.")
         if not choice.strip():
-            st.info("Type the folder of a ganviz checkpoint in the sidebar, or pick a listed one.")
+            st.info("Type the folder of a ganviz checkpoint (inside the checkpoints folder) in "
+                    "the sidebar, or pick a listed one.")
             return None
     try:
         return load_checkpoint(choice)

@@ -56,7 +56,7 @@ def _stamp(name: str) -> float:
 
 @st.cache_resource(show_spinner="Loading checkpoint…", max_entries=6)
 def _load(name: str, stamp: float) -> ckpts.Checkpoint:
-    return ckpts.load(name)
+    return ckpts.load(name, inside_root=True)
 
 
 def load_checkpoint(name: str) -> ckpts.Checkpoint:
@@ -83,19 +83,24 @@ def elbow(name: str, k_values: tuple[int, ...], whiten: bool, seed: int, stamp: 
 
 @st.cache_data(show_spinner="Scoring the epoch snapshots…", max_entries=8)
 def epoch_scores(name: str, k: int, whiten: bool, seed: int, alpha: float, z_threshold: float | None,
-                 stamp: float = 0.0) -> tuple[list[int], list[float], list[float]]:
-    """(epochs, NDB/K, JS) of each saved epoch's samples against the same fitted bins."""
+                 stamp: float = 0.0) -> tuple[list[int], list[float], list[float], list[str]]:
+    """(epochs, NDB/K, JS, problems) of each saved epoch's samples against the same fitted
+    bins. An unreadable snapshot (a run killed mid-write) is skipped and named in problems."""
     bins = fitted_bins(name, k, whiten, seed, stamp)
-    epochs, ndb_k, js = [], [], []
+    epochs, ndb_k, js, problems = [], [], [], []
     for snap in load_checkpoint(name).epochs():
         if snap.samples_path is None:
             continue
-        images, _ = snap.load_samples()
+        try:
+            images, _ = snap.load_samples()
+        except ckpts.CheckpointError as exc:
+            problems.append(str(exc))
+            continue
         r = ndb.evaluate(bins, images, alpha=alpha, z_threshold=z_threshold)
         epochs.append(snap.epoch)
         ndb_k.append(r.NDB_K)
         js.append(r.JS)
-    return epochs, ndb_k, js
+    return epochs, ndb_k, js, problems
 
 
 @st.cache_resource(show_spinner="Loading the classifier…")
