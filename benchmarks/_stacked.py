@@ -20,7 +20,7 @@ def train_stacked(configs: list, checkpoints: list[int], samples: int = 2500
 
     configs: ToyConfigs differing only in seed. Sampling matches ToyTrainer.sample(n, seed)."""
     from ganviz.toy.datasets import get_dataset
-    from ganviz.toy.engine import Engine
+    from ganviz.toy.engine import Engine, draw_latent
 
     c0 = configs[0]
     ds = get_dataset(c0.dataset, None, c0.circle_radius)
@@ -28,12 +28,7 @@ def train_stacked(configs: list, checkpoints: list[int], samples: int = 2500
     t0 = time.perf_counter()
     engine = Engine(configs, data, chunk=500)
     state = engine.initial_state()
-    z = []
-    for c in configs:
-        rng = np.random.default_rng([c.seed, 4])
-        z.append(rng.standard_normal((samples, c.latent_dim)) if c.latent_distribution == "normal"
-                 else rng.uniform(-1, 1, (samples, c.latent_dim)))
-    z = np.stack(z).astype(np.float32)
+    z = np.stack([draw_latent(np.random.default_rng([c.seed, 4]), samples, c) for c in configs])
     done = 0
     for cp in checkpoints:
         state, _ = engine.train(state, cp - done)
