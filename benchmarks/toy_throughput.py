@@ -2,7 +2,11 @@
 loop, same networks, on the bench config: ring8, batch 256, G and D 2 x 32 leaky ReLU,
 latent 2, Adam, non_saturating.
 
-    python benchmarks/toy_throughput.py [--steps 20000] [--keras-steps 300]
+    python benchmarks/toy_throughput.py [--steps 20000] [--keras-steps 300] [--xla-runtime both]
+
+``--xla-runtime both`` also measures the XLA loop under XLA's default CPU thunk runtime, in a
+child process (the flag is read once, when TensorFlow starts); ganviz itself selects the older
+whole-program runtime unless XLA_FLAGS says otherwise (ganviz/__init__.py).
 """
 
 from __future__ import annotations
@@ -89,8 +93,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=20_000)
     ap.add_argument("--keras-steps", type=int, default=300)
+    ap.add_argument("--xla-runtime", choices=("current", "both"), default="current")
+    ap.add_argument("--only-xla", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.only_xla:
+        print(f"{ganviz_steps_per_second(args.steps, jit=True)[0]:.0f}")
+        return
     print(machine_context())
+    import os
+    import subprocess
+
+    import ganviz  # noqa: F401  (sets XLA_FLAGS)
+    print(f"XLA_FLAGS: {os.environ.get('XLA_FLAGS', '')!r}")
+    if args.xla_runtime == "both":
+        env = dict(os.environ, XLA_FLAGS="--xla_cpu_use_thunk_runtime=true")
+        out = subprocess.run([sys.executable, __file__, "--only-xla", "--steps", str(args.steps)], env=env,
+                             capture_output=True, text=True, check=True).stdout.split()[-1]
+        print(f"ToyTrainer, XLA, thunk runtime : {float(out):9.0f} steps/s  (XLA's default CPU runtime)")
     xla, xla_warm = ganviz_steps_per_second(args.steps, jit=True)
     plain, plain_warm = ganviz_steps_per_second(max(2000, args.steps // 4), jit=False)
     keras_rate = keras_train_on_batch_steps_per_second(args.keras_steps)

@@ -36,6 +36,7 @@ MBD_MAX_BATCH = 1024
 ADAM_BETA2, EPS = 0.999, 1e-7
 RMS_RHO = 0.9
 SN_EPS = 1e-12
+WEIGHT_LIMIT = 1e6  # a weight beyond this counts as divergence: real GANs here stay below ~1e2
 
 # RNG purposes: each random draw in a step gets its own stream
 _P_REAL, _P_ZD, _P_ZG, _P_FLIP_R, _P_FLIP_F, _P_GP, _P_CAT_D, _P_CAT_G = range(8)
@@ -563,9 +564,10 @@ class Engine:
         return dict(st, hp=hp), metrics
 
     def _finite(self, st, metrics, mode: str):
-        """Per-run: every weight finite, and every metric this mode computes finite."""
+        """Per-run: every weight finite and below WEIGHT_LIMIT, every metric of this mode finite."""
         tf = self.tf
-        checks = [tf.reduce_all(tf.math.is_finite(t), axis=list(range(1, len(t.shape))))
+        # |w| < WEIGHT_LIMIT also fails on NaN; weights that large already overflow G's output
+        checks = [tf.reduce_all(tf.abs(t) < WEIGHT_LIMIT, axis=list(range(1, len(t.shape))))
                   for t in st["g"] + st["d"]]
         d_keys = tuple(k for k in METRICS if k.startswith("d_"))
         keys = {"both": METRICS, "d": d_keys, "g": ("g_loss", "g_grad_norm")}[mode]
