@@ -39,11 +39,7 @@ if mode == "Lab":
     runs = [run] if run is not None else []
     controls = lab.transport(state, runs)
     if run is not None:
-        plot_col, chart_col = st.columns([3, 2])
-        with plot_col:
-            lab.live_lab(state, controls["views"], style, controls["steps"], controls["stop_at"])
-        with chart_col:
-            lab.live_charts(state, runs, style, key="toy_chart")
+        lab.live_lab(state, controls["views"], style, controls["steps"], controls["stop_at"])
     lab.own_data(state)
     lab.exports(run)
     lab.share_link(state.config, preset, "lab", projector, controls["steps"])
@@ -61,10 +57,6 @@ else:
     if runs:
         names = (left_name, lab.right_name(right_name))
         lab.live_pair(state, runs, names, controls["views"], style, controls["steps"], controls["stop_at"])
-        cols = st.columns(2)
-        for i, (col, run) in enumerate(zip(cols, runs)):
-            with col:
-                lab.live_charts(state, [run], style, key=f"toy_chart_pair{i}")
     if state.config is not None:
         lab.share_link(state.config, state.preset, "circles", projector,
                        controls["steps"])

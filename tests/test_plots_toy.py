@@ -140,3 +140,24 @@ def test_projector_style_is_bigger_and_bolder():
     fig = plots.real_vs_fake(_points(), _points(seed=1), RANGE, style=big)
     assert fig.layout.font.size == big.font_size
     assert _trace(fig, "fake").marker.size == big.marker_size
+
+
+def test_every_figure_is_valid_plotly():
+    """The figures are built without Plotly's validation (for speed); Plotly's validator must
+    accept every kind of them."""
+    import plotly.graph_objects as go
+
+    steps, values = _history(50)
+    gx = np.linspace(-1.5, 1.5, 5)
+    figs = [
+        plots.real_vs_fake(_points(), _points(seed=1), RANGE, heat=plots.Heatmap(gx, gx, np.eye(5)),
+                           manifold=np.zeros((3, 3, 2)), arrows=plots.Arrows(_points(), _points(seed=2)),
+                           title="t", style=plots.PlotStyle().live()),
+        plots.real_vs_fake(_points(), _points(seed=1), RANGE, style=plots.PlotStyle.projector(),
+                           heat=plots.Heatmap(gx, gx, np.eye(5) - 0.5, False, 0.0)),
+        plots.loss_chart(steps, values), plots.accuracy_chart(steps, values),
+        plots.quality_chart(steps[:5], {"modes": np.arange(5.0), "high_quality": np.ones(5)}, n_modes=8),
+        plots.quality_chart(steps[:5], {"energy_distance": np.ones(5)}),
+    ]
+    for fig in figs:
+        go.Figure(fig.to_dict())  # raises ValueError on any invalid property

@@ -46,6 +46,8 @@ class PlotStyle:
     line_width: float = 2.0
     manifold_width: float = 1.0
     arrow_width: float = 1.2
+    fake_outline: float = 0.5  # white outline of the fake points (0: none)
+    heat_smooth: bool = False  # draw D's heatmap as a smoothed image of its grid (cheaper)
     real_color: str = "#1f5fbf"
     fake_color: str = "#d62d20"
     manifold_color: str = "rgba(60, 60, 60, 0.45)"
@@ -62,7 +64,8 @@ class PlotStyle:
     @classmethod
     def projector(cls) -> "PlotStyle":
         return cls(font_size=22, title_size=28, marker_size=10.0, real_marker_size=7.0,
-                   line_width=4.0, manifold_width=2.0, arrow_width=2.5, real_color="#0041c2",
+                   line_width=4.0, manifold_width=2.0, arrow_width=2.5, fake_outline=1.0,
+                   real_color="#0041c2",
                    fake_color="#e00000", manifold_color="rgba(0, 0, 0, 0.6)",
                    arrow_color="rgba(0, 0, 0, 0.9)",
                    heat_scale=tuple(tuple(s) for s in _HEAT_PROJECTOR), height=720,
@@ -72,6 +75,12 @@ class PlotStyle:
 
     def with_height(self, height: int) -> "PlotStyle":
         return replace(self, height=height)
+
+    def live(self) -> "PlotStyle":
+        """For redraws several times a second: no outline on the fake points (SVG strokes
+        nearly double the browser's drawing time) and a smoothed heatmap (Plotly then paints
+        the grid itself, not a screen-sized image)."""
+        return replace(self, fake_outline=0.0, heat_smooth=True)
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,15 @@ def arrow_segments(arrows: Arrows, display_range: Range, max_arrows: int = 160,
     return [np.stack([a, a + d]) for a, d in zip(p, v)]
 
 
+def figure(data: list[dict], layout: dict) -> go.Figure:
+    """A Figure from plain trace and layout dicts, without Plotly's per-property validation.
+
+    Validation costs ~40 ms per real-vs-fake figure against ~3 ms without it, and the live view
+    draws several figures a second for every open session. The dicts below use only valid
+    properties: tests/test_plots_toy.py validates every kind of figure once."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
 def real_vs_fake(real: np.ndarray, fake: np.ndarray, display_range: Range, *,
                  heat: Heatmap | None = None, manifold: np.ndarray | None = None,
                  arrows: Arrows | None = None, title: str = "",
@@ -156,10 +174,11 @@ def real_vs_fake(real: np.ndarray, fake: np.ndarray, display_range: Range, *,
     generator's manifold grid and D's gradient arrows on the fake points.
 
     real, fake: (n, 2). display_range: ((xmin, xmax), (ymin, ymax)). Non-finite rows are
-    dropped (a diverged generator must not break the figure)."""
+    dropped (a diverged generator must not break the figure). ``style.fake_outline`` 0 drops
+    the fake points' white outline (the live view: SVG strokes double the browser's work)."""
     real, fake = _finite_rows(real), _finite_rows(fake)
     (x0, x1), (y0, y1) = display_range
-    fig = go.Figure()
+    data: list[dict] = []
     if heat is not None:
         z = np.asarray(heat.z, np.float64)
         if z.shape != (len(heat.y), len(heat.x)):
@@ -175,44 +194,47 @@ def real_vs_fake(real: np.ndarray, fake: np.ndarray, display_range: Range, *,
             spread = spread or 1.0
             zmin, zmax, zmid = mid - spread, mid + spread, mid
             bar_title = "D score"
-        fig.add_trace(go.Heatmap(
-            x=heat.x, y=heat.y, z=z, zmin=zmin, zmax=zmax, zmid=zmid,
-            colorscale=[list(s) for s in style.heat_scale], opacity=0.85, name="D",
+        data.append(dict(
+            type="heatmap", x=np.asarray(heat.x), y=np.asarray(heat.y), z=z, zmin=zmin, zmax=zmax,
+            zmid=zmid, colorscale=[list(s) for s in style.heat_scale], opacity=0.85, name="D",
             colorbar=dict(title=dict(text=bar_title), thickness=12 if style.font_size < 20 else 22,
                           len=0.6, tickfont=dict(size=style.font_size - 2)),
             hovertemplate="x %{x:.2f}, y %{y:.2f}<br>D %{z:.3f}<extra></extra>"))
-    fig.add_trace(go.Scatter(
-        x=real[:, 0], y=real[:, 1], mode="markers", name="real",
+        if style.heat_smooth:
+            data[-1]["zsmooth"] = "fast"
+    data.append(dict(
+        type="scatter", x=real[:, 0], y=real[:, 1], mode="markers", name="real",
         marker=dict(size=style.real_marker_size, color=style.real_color, opacity=0.7)))
     if manifold is not None:
         mx, my = _segments(manifold_lines(manifold))
-        fig.add_trace(go.Scatter(
-            x=mx, y=my, mode="lines", name="G's manifold", hoverinfo="skip",
+        data.append(dict(
+            type="scatter", x=mx, y=my, mode="lines", name="G's manifold", hoverinfo="skip",
             line=dict(color=style.manifold_color, width=style.manifold_width)))
-    fig.add_trace(go.Scatter(
-        x=fake[:, 0], y=fake[:, 1], mode="markers", name="fake",
-        marker=dict(size=style.marker_size, color=style.fake_color, opacity=0.85,
-                    line=dict(width=0.5 if style.font_size < 20 else 1, color="white"))))
+    fake_marker = dict(size=style.marker_size, color=style.fake_color, opacity=0.85)
+    if style.fake_outline > 0:
+        fake_marker["line"] = dict(width=style.fake_outline, color="white")
+    data.append(dict(type="scatter", x=fake[:, 0], y=fake[:, 1], mode="markers", name="fake",
+                     marker=fake_marker))
     if arrows is not None:
         segs = arrow_segments(arrows, display_range)
         ax, ay = _segments(segs)
         # the arrow head is a marker at each segment's end, pointing along the segment
         sizes = np.tile([0.0, 3 * style.arrow_width + 4, 0.0], len(segs))
-        fig.add_trace(go.Scatter(
-            x=ax, y=ay, mode="lines+markers", name="D's gradient", hoverinfo="skip",
+        data.append(dict(
+            type="scatter", x=ax, y=ay, mode="lines+markers", name="D's gradient", hoverinfo="skip",
             line=dict(color=style.arrow_color, width=style.arrow_width),
             marker=dict(symbol="arrow", angleref="previous", size=sizes, color=style.arrow_color)))
-    fig.update_layout(
+    layout = dict(
         height=style.height, title=dict(text=title, font=dict(size=style.title_size)),
         font=dict(size=style.font_size, color=style.text_color), plot_bgcolor=style.background,
         paper_bgcolor=style.background, margin=dict(l=10, r=10, t=60 if title else 20, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0,
                     font=dict(size=style.font_size)),
-        uirevision="keep", hovermode="closest")
-    fig.update_xaxes(range=[x0, x1], showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(range=[y0, y1], showgrid=False, zeroline=False, scaleanchor="x",
-                     scaleratio=1, constrain="domain")
-    return fig
+        uirevision="keep", hovermode="closest",
+        xaxis=dict(range=[x0, x1], showgrid=False, zeroline=False, constrain="domain"),
+        yaxis=dict(range=[y0, y1], showgrid=False, zeroline=False, scaleanchor="x",
+                   scaleratio=1, constrain="domain"))
+    return figure(data, layout)
 
 
 def downsample(steps: np.ndarray, values: np.ndarray, max_points: int = 400) -> tuple[np.ndarray, np.ndarray]:
@@ -238,33 +260,41 @@ def downsample(steps: np.ndarray, values: np.ndarray, max_points: int = 400) -> 
     return centres, means
 
 
-def series_chart(steps: np.ndarray, series: Mapping[str, np.ndarray], *, title: str = "",
-                 y_title: str = "", y_range: tuple[float, float] | None = None,
-                 reference: float | None = None, max_points: int = 400,
-                 style: PlotStyle = PlotStyle()) -> go.Figure:
-    """Lines of ``series`` (name -> (n,) values) against ``steps`` (n,), each bin-averaged to
-    ``max_points``; ``reference`` draws a dashed horizontal line (e.g. chance accuracy 0.5)."""
-    fig = go.Figure()
+def _series_spec(steps: np.ndarray, series: Mapping[str, np.ndarray], title: str, y_title: str,
+                 y_range: tuple[float, float] | None, reference: float | None, max_points: int,
+                 style: PlotStyle) -> tuple[list[dict], dict]:
+    data = []
     for i, (name, values) in enumerate(series.items()):
         x, y = downsample(steps, values, max_points)
-        fig.add_trace(go.Scatter(
-            x=x, y=y, mode="lines", name=SERIES_LABELS.get(name, name),
+        data.append(dict(
+            type="scatter", x=x, y=y, mode="lines", name=SERIES_LABELS.get(name, name),
             line=dict(width=style.line_width, color=style.series_colors[i % len(style.series_colors)])))
-    if reference is not None:
-        fig.add_hline(y=reference, line=dict(dash="dash", color="#888888", width=max(1.0, style.line_width / 2)))
-    fig.update_layout(
+    axis = dict(gridcolor=style.grid_color, zeroline=False)
+    layout = dict(
         height=style.chart_height, font=dict(size=style.font_size, color=style.text_color),
         plot_bgcolor=style.background, paper_bgcolor=style.background,
         title=dict(text=title, font=dict(size=style.title_size - 2)),
         margin=dict(l=60, r=50, t=50 if title else 10, b=10), uirevision="keep",
         legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0.0,
                     font=dict(size=style.font_size - 2)),
-        xaxis_title="step", yaxis_title=y_title)
-    fig.update_xaxes(gridcolor=style.grid_color, zeroline=False)
-    fig.update_yaxes(gridcolor=style.grid_color, zeroline=False)
+        xaxis=dict(axis, title=dict(text="step")),
+        yaxis=dict(axis, title=dict(text=y_title)))
     if y_range is not None:
-        fig.update_yaxes(range=list(y_range))
-    return fig
+        layout["yaxis"]["range"] = list(y_range)
+    if reference is not None:  # what fig.add_hline draws: a dashed line across the x domain
+        layout["shapes"] = [dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=reference,
+                                 y1=reference, line=dict(dash="dash", color="#888888",
+                                                         width=max(1.0, style.line_width / 2)))]
+    return data, layout
+
+
+def series_chart(steps: np.ndarray, series: Mapping[str, np.ndarray], *, title: str = "",
+                 y_title: str = "", y_range: tuple[float, float] | None = None,
+                 reference: float | None = None, max_points: int = 400,
+                 style: PlotStyle = PlotStyle()) -> go.Figure:
+    """Lines of ``series`` (name -> (n,) values) against ``steps`` (n,), each bin-averaged to
+    ``max_points``; ``reference`` draws a dashed horizontal line (e.g. chance accuracy 0.5)."""
+    return figure(*_series_spec(steps, series, title, y_title, y_range, reference, max_points, style))
 
 
 def loss_chart(steps: np.ndarray, values: Mapping[str, np.ndarray],
@@ -298,15 +328,14 @@ def quality_chart(steps: np.ndarray, values: Mapping[str, np.ndarray], *, n_mode
     circle, otherwise the energy distance (0 = the same distribution)."""
     if "modes" in values and n_modes:
         names, y_title, y_range = QUALITY_SERIES["modes"]
-        fig = series_chart(steps, {k: values[k] for k in names}, title="Quality",
-                           y_title=y_title, y_range=y_range, style=style)
+        data, layout = _series_spec(steps, {k: values[k] for k in names}, "Quality", y_title,
+                                    y_range, None, 400, style)
         x, y = downsample(steps, values["modes"])
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f"modes captured (of {n_modes})",
-                                 yaxis="y2", line=dict(width=style.line_width,
-                                                       color=style.series_colors[2])))
-        fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[-0.3, n_modes + 0.3],
-                                      title="modes", showgrid=False))
-        return fig
+        data.append(dict(type="scatter", x=x, y=y, mode="lines", name=f"modes captured (of {n_modes})",
+                         yaxis="y2", line=dict(width=style.line_width, color=style.series_colors[2])))
+        layout["yaxis2"] = dict(overlaying="y", side="right", range=[-0.3, n_modes + 0.3],
+                                title=dict(text="modes"), showgrid=False)
+        return figure(data, layout)
     kind = "circle" if "radial_error" in values else "other"
     names, y_title, y_range = QUALITY_SERIES[kind]
     names = tuple(k for k in names if k in values)

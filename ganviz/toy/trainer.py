@@ -189,7 +189,7 @@ class ToyTrainer:
         d = d_grid.numpy()[0]
         prob = self.config.loss in ("minimax", "non_saturating")
         if prob:
-            d = 1.0 / (1.0 + np.exp(-d))
+            d = 0.5 * (1.0 + np.tanh(0.5 * d))  # the logistic function, without overflow
         k = MANIFOLD_RES
         man = manifold.numpy()[0]
         man = man.reshape(k, 1, 2) if self.config.latent_dim == 1 else man.reshape(k, k, 2)

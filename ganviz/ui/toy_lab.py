@@ -1,13 +1,18 @@
 """Streamlit pieces of the Toy GAN Lab page (the only toy module that imports streamlit).
 
 Per-session state lives in ``st.session_state[STATE_KEY]`` (a ``PageState``): the session's
-own trainers, never shared. Live training is a ``st.fragment(run_every=REFRESH_S)`` that
-trains ``steps per refresh`` steps and redraws; no threads. Widgets have explicit keys
-(``toy_*``) that the AppTest and the browser tests use.
+own trainers, never shared. Live training is a ``st.fragment(run_every=...)``: REFRESH_S, longer
+when many sessions play on the server (``refresh_period``). Its first refresh after Play trains
+``steps per refresh`` steps itself; later ones leave training to the session's ``LiveTrainer``
+thread (toy_session) and only draw, so training overlaps drawing, sending and the browser's
+rendering. While playing, the plots are in-place live plots (``live_plot``) with lighter data;
+paused, full ``st.plotly_chart``s. Widgets have explicit keys (``toy_*``) that the AppTest and
+the browser tests use.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +26,21 @@ from ganviz.toy import presets
 from ganviz.toy.config import CHOICES, ToyConfig
 from ganviz.toy.datasets import DATASETS, dataset_names, points_from_csv, points_dataset
 from ganviz.ui import toy_link
-from ganviz.ui.toy_session import LabRun, canvas_points, doc_table, training_warnings
+from ganviz.ui.live_plot import figure_json, live_plotly_specs
+from ganviz.ui.streamlit_tf import keep_tensorflow_caches
+from ganviz.ui.toy_session import (
+    REGISTRY, LabRun, LiveTrainer, canvas_points, doc_table, live_trainer_threads, refresh_period,
+    training_warnings,
+)
 
 STATE_KEY = "toy_lab"
 REFRESH_S = 0.2          # live view refresh period while playing (5 per second at most)
-CHART_REFRESH_S = 1.0    # the charts refresh less often: they cost more and change slowly
+PERIOD_HOLD_S = 10.0     # a page re-times its refresh (a full rerun) at most this often
+LIVE_POINTS = 256        # fake points drawn while playing (all 512 when paused)
+LIVE_REAL_POINTS = 128   # real points drawn while playing (they never change; each costs ~0.1 ms)
+LIVE_GRID_STRIDE = 2     # every other heatmap row and column while playing (24 x 24)
+CHART_REFRESH_S = 2.0    # while playing, the charts redraw at most this often: they change
+                         # slowly, and redrawing the three costs the browser ~0.1 s
 FIELD_PREFIX = "toy_f_"
 CANVAS_SIZE = 360
 CANVAS_RANGE = ((-1.5, 1.5), (-1.5, 1.5))
@@ -50,6 +65,8 @@ DEFAULT_FIXES = ("toy_fix_combined", "toy_fix_batch", "toy_fix_small_g")
 WIDTHS = (1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 BATCHES = (2, 4, 8, 16, 32, 64, 128, 150, 256, 512, 1024, 2048, 4096)
 LRS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0)
+EMAS = (0.0, 0.9, 0.99, 0.995, 0.999, 0.9999)
+LR_FINALS = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
 SIZES = (100, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000)
 
 
@@ -82,6 +99,12 @@ FIELD_WIDGETS = [
                 help="Comma-separated, e.g. 64,128 (the Stack Overflow generator). Empty: use "
                      "layers x units."),
     FieldWidget("g_output", "G output activation", "select", "Generator", CHOICES["g_output"]),
+    FieldWidget("latent_categories", "Latent categories (0 = none)", "slider", "Generator",
+                kwargs=dict(min_value=0, max_value=64),
+                help="Appends a one-hot code of this many categories to the noise: the latent "
+                     "space falls into separate pieces, so G need not join separate modes."),
+    FieldWidget("g_ema", "G weight averaging (EMA decay)", "select_slider", "Generator", EMAS,
+                help="Views and samples use a moving average of G's weights (0 = off)."),
     FieldWidget("d_depth", "D hidden layers", "slider", "Discriminator", kwargs=dict(min_value=1, max_value=6)),
     FieldWidget("d_width", "D units per layer", "select_slider", "Discriminator", WIDTHS),
     FieldWidget("d_layers", "D layer widths (overrides the two above)", "text", "Discriminator",
@@ -106,6 +129,9 @@ FIELD_WIDGETS = [
     FieldWidget("d_lr", "D learning rate", "select_slider", "Training", LRS),
     FieldWidget("d_beta1", "D beta1 / momentum", "slider", "Training",
                 kwargs=dict(min_value=0.0, max_value=0.999, step=0.001)),
+    FieldWidget("lr_final", "Final learning-rate factor (annealing)", "select_slider", "Training",
+                LR_FINALS, help="Both learning rates decay to this fraction over the second half "
+                                "of the recommended steps (1 = constant)."),
     FieldWidget("steps", "Recommended steps", "number", "Training",
                 kwargs=dict(min_value=1, max_value=1_000_000, step=500),
                 help="Play pauses here when 'Pause at the recommended steps' is on."),
@@ -119,8 +145,13 @@ FIELD_WIDGETS = [
                 kwargs=dict(min_value=0.0, max_value=1000.0, step=0.5)),
     FieldWidget("clip_value", "Weight clip (WGAN-clip)", "number", "Regularisation",
                 kwargs=dict(min_value=1e-4, max_value=10.0, step=0.005, format="%.4f")),
+    FieldWidget("rejection_sampling", "Discriminator rejection sampling", "toggle", "Sampling",
+                help="Exported samples keep G's points with probability from D's density-ratio "
+                     "estimate (Azadi et al. 2019). Cross-entropy losses only."),
+    FieldWidget("rejection_percentile", "Rejection strictness (gamma percentile, 0 = exact)", "slider",
+                "Sampling", kwargs=dict(min_value=0.0, max_value=99.0, step=1.0)),
 ]
-GROUPS = ("Data", "Generator", "Discriminator", "Both networks", "Training", "Regularisation")
+GROUPS = ("Data", "Generator", "Discriminator", "Both networks", "Training", "Regularisation", "Sampling")
 
 
 @dataclass
@@ -139,12 +170,62 @@ class PageState:
     notices: list[str] = field(default_factory=list)   # shown once (link problems, loads)
     errors: list[str] = field(default_factory=list)    # shown once (bad files)
     pending: dict[str, Any] = field(default_factory=dict)  # widget values for the next run
+    live: LiveTrainer | None = None           # the background trainer while playing
+    play_ticks: int = 0                       # refreshes since Play (the first trains here)
+    is_connected: Any = None                  # () -> bool: is the browser still there
+    chart_specs: dict[str, tuple[float, list[str]]] = field(default_factory=dict)  # key -> (when, JSON)
+    period: float = REFRESH_S                 # the live fragments' run_every (see refresh_period)
+    period_set_at: float = 0.0
+    released: bool = False
+
+    def runs(self) -> list[LabRun]:
+        return ([self.run] if self.run is not None else []) + list(self.pair or [])
+
+    def stop_live(self, wait: bool = True) -> None:
+        if self.live is not None:
+            self.live.stop(wait=wait)
+            self.live = None
+
+    def release(self) -> None:
+        """The browser has been gone longer than Streamlit keeps a session for it to come back:
+        stop training and drop the networks (called by the janitor thread; no Streamlit)."""
+        self.stop_live(wait=True)
+        for run in self.runs():
+            run.release()
+        self.run, self.pair, self.pair_configs, self.playing = None, None, None, False
+        self.released = True
+        self.notices.append("This page was away long enough for the server to free its training; "
+                            "it starts again from step 0.")
 
 
 def page_state() -> PageState:
-    if STATE_KEY not in st.session_state:
-        st.session_state[STATE_KEY] = PageState()
-    return st.session_state[STATE_KEY]
+    keep_tensorflow_caches()  # else every refresh pays ~250 ms for Streamlit's Keras cleanup
+    state = st.session_state.get(STATE_KEY)
+    if state is None:
+        state = st.session_state[STATE_KEY] = PageState()
+        _register_session(state)
+    elif state.released:
+        state.released = False
+        _register_session(state)
+    return state
+
+
+def _register_session(state: PageState) -> None:
+    """Let the janitor release this session's models once its browser is gone for good (after
+    Streamlit's own server.disconnectedSessionTTL). Only for sessions of a served app: AppTest
+    sessions have no browser connection to watch."""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return
+    rt, session_id = runtime.get_instance(), ctx.session_id
+    if not rt.is_active_session(session_id):
+        return
+    state.is_connected = lambda: rt.is_active_session(session_id)
+    REGISTRY.register(session_id, state, state.is_connected,
+                      release_after_s=float(st.get_option("server.disconnectedSessionTTL")))
 
 
 # ---- widget values <-> config ------------------------------------------------------------
@@ -298,22 +379,29 @@ def theme(projector: bool) -> plots.PlotStyle:
 
 # ---- the live view -----------------------------------------------------------------------
 def main_figure(run: LabRun, show_heatmap: bool, show_manifold: bool, show_arrows: bool,
-                style: plots.PlotStyle, title: str = "") -> Any:
+                style: plots.PlotStyle, title: str = "", live: bool = False, label: str = "") -> Any:
+    """Real vs fake with the toggled views. ``live`` (while playing, several redraws a second):
+    fewer points, a coarser smoothed heatmap and no point outlines, which roughly halve the
+    browser's drawing time; a paused plot shows everything."""
     snap = run.snapshot()
+    n, n_real = (LIVE_POINTS, LIVE_REAL_POINTS) if live else (None, None)
+    g = LIVE_GRID_STRIDE if live else 1
     heat = None
     if show_heatmap:
         mid = 0.5 if run.config.loss == "least_squares" else 0.0
-        heat = plots.Heatmap(snap.grid_x, snap.grid_y, snap.d_grid, snap.d_is_probability, mid)
+        heat = plots.Heatmap(snap.grid_x[::g], snap.grid_y[::g], snap.d_grid[::g, ::g],
+                             snap.d_is_probability, mid)
     return plots.real_vs_fake(
-        snap.real, snap.fake, run.dataset.display_range, heat=heat,
+        snap.real[:n_real], snap.fake[:n], run.dataset.display_range, heat=heat,
         manifold=snap.manifold if show_manifold else None,
-        arrows=plots.Arrows(snap.fake, snap.fake_grad) if show_arrows else None,
-        title=title or f"step {snap.step:,}", style=style)
+        arrows=plots.Arrows(snap.fake[:n], snap.fake_grad[:n]) if show_arrows else None,
+        title=title or (f"{label} · " if label else "") + f"step {snap.step:,}",
+        style=style.live() if live else style)
 
 
 def status_html(run: LabRun, playing: bool) -> str:
     """One line: step, wall-clock steps/s, D's accuracy and the dataset's quality."""
-    hist = run.trainer.history
+    hist = run.history()
     rate = run.meter.rate if playing else None
     rate_text = f"{rate:,.0f}" if rate is not None else "–"
     parts = [f"Step <b class='toy-step'>{run.step:,}</b>",
@@ -344,40 +432,89 @@ def _stop(state: PageState, message: str | None = None) -> None:
     st.rerun(scope="app")
 
 
-def tick_runs(state: PageState, runs: list[LabRun], steps: int, stop_at_recommended: bool) -> None:
-    """One refresh of live training for ``runs`` in lockstep (spinner on a first compile)."""
+def live_period(state: PageState) -> float | None:
+    """run_every for the live fragments (set in full runs): None while paused, else the
+    refresh period for the number of sessions playing on this server (refresh_period)."""
     if not state.playing:
+        return None
+    playing = live_trainer_threads() + (0 if state.live is not None and state.live.running else 1)
+    state.period, state.period_set_at = refresh_period(playing, REFRESH_S), time.monotonic()
+    return state.period
+
+
+def _retime(state: PageState) -> None:
+    """From a refresh: when sessions have come or gone so that this page's refresh period is
+    off, rerun the page (a fragment's timer is set in full runs only); at most every
+    PERIOD_HOLD_S, so a classroom filling up does not rerun every page at every arrival."""
+    if time.monotonic() - state.period_set_at < PERIOD_HOLD_S:
+        return
+    if abs(refresh_period(live_trainer_threads(), REFRESH_S) - state.period) > 1e-9:
+        st.rerun(scope="app")
+
+
+def tick_runs(state: PageState, runs: list[LabRun], steps: int, stop_at_recommended: bool) -> None:
+    """One refresh of live training for ``runs`` in lockstep. The first refresh after Play
+    trains ``steps`` steps here (spinner on a first compile); later ones leave training to the
+    session's LiveTrainer (started or re-pointed here) and record where it has got to."""
+    if not state.playing:
+        state.stop_live()
         return
     if any(r.diverged_at is not None for r in runs):
+        state.stop_live()
         _stop(state)
+    live = state.live
+    if live is not None and (live.runs != runs or not live.running):
+        state.stop_live()
+        if live.error is not None:
+            _stop(state, f"Training stopped: {type(live.error).__name__}: {live.error}")
+    if state.play_ticks == 0:
+        for run in runs:
+            n = steps
+            if stop_at_recommended:
+                n = min(n, max(0, run.config.steps - run.step))
+            if n <= 0:
+                continue
+            if run.last_seconds_per_step is None:
+                with st.spinner("Compiling this network shape (first time only: a few seconds)..."):
+                    run.train(n)
+            else:
+                run.train(n)
+    elif state.live is None:
+        if not (stop_at_recommended and all(r.step >= r.config.steps for r in runs)):
+            state.live = LiveTrainer(runs, steps, REFRESH_S, stop_at_recommended,
+                                     is_connected=state.is_connected).start()
+    else:
+        state.live.configure(steps, stop_at_recommended)
+        state.live.seen()
+        _retime(state)
+    state.play_ticks += 1
     for run in runs:
-        n = steps
-        if stop_at_recommended:
-            n = min(n, max(0, run.config.steps - run.step))
-        if n <= 0:
-            continue
-        if run.last_seconds_per_step is None:
-            with st.spinner("Compiling this network shape (first time only: a few seconds)..."):
-                run.tick(n)
-        else:
-            run.tick(n)
+        run.refresh()
     if any(r.diverged_at is not None for r in runs):
+        state.stop_live()
         _stop(state, "Training diverged: paused at the last good state.")
     if stop_at_recommended and all(r.step >= r.config.steps for r in runs):
+        state.stop_live()
         _stop(state, f"Paused at the recommended {runs[0].config.steps:,} steps "
                      "(switch 'Pause at the recommended steps' off to go on).")
 
 
 def warnings_block(run: LabRun) -> None:
-    for text in training_warnings(run.trainer.history, run.diverged_at):
+    for text in training_warnings(run.history(), run.diverged_at):
         (st.error if text.startswith("Training diverged") else st.warning)(text)
+
+
+CHARTS = ("quality", "accuracy", "loss")
+PLOT_CONFIG = {"displayModeBar": False}
 
 
 def live_lab(state: PageState, views: dict[str, bool], style: plots.PlotStyle, steps: int,
              stop_at_recommended: bool) -> None:
-    """The single-run live view: status, warnings, real vs fake (refreshes while playing)."""
+    """The single-run live view: status and warnings, then real vs fake (left) and the
+    training charts (right). Playing, the plot and the charts are one live plot: each refresh
+    sends the browser three elements, not a dozen (each costs it a re-render)."""
 
-    @st.fragment(run_every=REFRESH_S if state.playing else None)
+    @st.fragment(run_every=live_period(state))
     def _live() -> None:
         run = state.run
         if run is None:
@@ -386,41 +523,62 @@ def live_lab(state: PageState, views: dict[str, bool], style: plots.PlotStyle, s
         st.markdown(status_html(run, state.playing), unsafe_allow_html=True)
         with st.container():
             warnings_block(run)
-        st.plotly_chart(main_figure(run, **views, style=style), key="toy_plot_main", theme=None,
-                        config={"displayModeBar": False})
+        main = main_figure(run, **views, style=style, live=state.playing)
+        if state.playing:
+            live_plotly_specs([figure_json(main), *chart_specs(state, run, style, "toy_chart")],
+                              key="toy_live", config=PLOT_CONFIG, columns=[[0], [1, 2, 3]],
+                              widths=[3, 2])
+            return
+        plot_col, chart_col = st.columns([3, 2])
+        plot_col.plotly_chart(main, key="toy_plot_main", theme=None, config=PLOT_CONFIG)
+        with chart_col:
+            paused_charts(run, style, key="toy_chart")
 
     _live()
 
 
-def live_charts(state: PageState, runs: list[LabRun], style: plots.PlotStyle, key: str) -> None:
-    """Loss, accuracy and quality charts (refresh once a second while playing)."""
+def chart_figures(run: LabRun, style: plots.PlotStyle) -> list:
+    """Quality, D accuracy and losses of ``run`` (in CHARTS order)."""
+    hist = run.history()
+    q_steps, q_values = run.quality.arrays()
+    n_modes = int(run.quality.latest().get("n_modes", 0)) or None
+    return [plots.quality_chart(q_steps, q_values, n_modes=n_modes, style=style),
+            plots.accuracy_chart(hist.steps, hist.values, style=style),
+            plots.loss_chart(hist.steps, hist.values, style=style)]
 
-    @st.fragment(run_every=CHART_REFRESH_S if state.playing else None)
-    def _charts() -> None:
-        for i, run in enumerate(runs):
-            hist = run.trainer.history
-            q_steps, q_values = run.quality.arrays()
-            n_modes = int(run.quality.latest().get("n_modes", 0)) or None
-            st.plotly_chart(plots.quality_chart(q_steps, q_values, n_modes=n_modes, style=style),
-                            key=f"{key}_quality_{i}", theme=None, config={"displayModeBar": False})
-            st.plotly_chart(plots.accuracy_chart(hist.steps, hist.values, style=style),
-                            key=f"{key}_accuracy_{i}", theme=None, config={"displayModeBar": False})
-            st.plotly_chart(plots.loss_chart(hist.steps, hist.values, style=style),
-                            key=f"{key}_loss_{i}", theme=None, config={"displayModeBar": False})
 
-    _charts()
+def chart_specs(state: PageState, run: LabRun, style: plots.PlotStyle, key: str) -> list[str]:
+    """The charts as live-plot JSON, rebuilt at most every CHART_REFRESH_S while playing (in
+    between, the same strings: the browser does not redraw them)."""
+    now = time.monotonic()
+    when, specs = state.chart_specs.get(key, (0.0, []))
+    if not specs or now - when >= CHART_REFRESH_S:
+        specs = [figure_json(f) for f in chart_figures(run, style)]
+        state.chart_specs[key] = (now, specs)
+    return specs
+
+
+def paused_charts(run: LabRun, style: plots.PlotStyle, key: str) -> None:
+    for name, fig in zip(CHARTS, chart_figures(run, style)):
+        st.plotly_chart(fig, key=f"{key}_{name}", theme=None, config=PLOT_CONFIG)
 
 
 # ---- transport ---------------------------------------------------------------------------
 def _toggle_play() -> None:
     state = page_state()
     state.playing = not state.playing
-    for run in ([state.run] if state.run else []) + (state.pair or []):
+    state.play_ticks = 0
+    state.chart_specs.clear()
+    if not state.playing:
+        state.stop_live()  # waits for the current turn: the step shown after Pause is final
+    for run in state.runs():
         run.meter.clear()
 
 
 def transport(state: PageState, runs: list[LabRun]) -> dict[str, Any]:
     """Play/Pause, Step D / G / both, Reset, steps per refresh and the view toggles."""
+    if state.live is not None and (not state.playing or state.live.runs != runs):
+        state.stop_live()  # paused, or the runs on the page changed (mode, new networks)
     cols = st.columns([1.1, 1, 1, 1.1, 1, 2.6])
     cols[0].button("Pause" if state.playing else "Play", key="toy_play", type="primary",
                    icon=":material/pause:" if state.playing else ":material/play_arrow:",
@@ -434,7 +592,8 @@ def transport(state: PageState, runs: list[LabRun]) -> dict[str, Any]:
     reset = cols[4].button("Reset", key="toy_reset", use_container_width=True, disabled=not runs,
                            help="New weights from the seed, step 0.")
     spr = cols[5].select_slider("Steps per refresh", toy_link.STEPS_PER_REFRESH, key="toy_spr",
-                                help="1 is slow motion; more steps per refresh train faster.")
+                                help=f"Training speed: at most this many steps per {REFRESH_S:g} s "
+                                     "refresh of the plot. 1 is slow motion; more trains faster.")
     view_cols = st.columns(4)
     views = dict(
         show_heatmap=view_cols[0].toggle("D's heatmap", value=True, key="toy_show_heatmap"),
@@ -452,6 +611,7 @@ def transport(state: PageState, runs: list[LabRun]) -> dict[str, Any]:
                 st.error(str(exc))
     if reset:
         state.playing = False
+        state.stop_live()
         for run in runs:
             run.reset()
     return dict(views=views, steps=int(spr), stop_at=stop_at)
@@ -467,6 +627,7 @@ def ensure_run(state: PageState, config: ToyConfig) -> LabRun | None:
         return None
     run = state.run
     if run is None or (config.dataset == "points" and run.trainer.points is not points):
+        state.stop_live()
         with st.spinner("Building the networks..."):
             state.run = LabRun(config, points=points)
             state.run.record()
@@ -503,6 +664,7 @@ def _use_points(state: PageState, points: np.ndarray, source: str, now: bool) ->
     else:
         queue_config(state, config, "points-default")
     state.playing = False
+    state.stop_live()
     state.notices.append(f"Training on {len(points):,} points from {source}.")
 
 
@@ -520,9 +682,9 @@ def own_data(state: PageState) -> None:
             drawn = draw_points()
             if st.button("Train on my drawing", key="toy_use_drawing"):
                 try:
-                    points_dataset(drawn)  # validates: finite, at least 10 points
+                    points_dataset(drawn, source="Your drawing")  # finite, at least 10 points
                 except ValueError as exc:
-                    st.error(f"Drawing: {exc}. Click more points or draw longer strokes.")
+                    st.error(f"{exc}. Click more points or draw longer strokes.")
                 else:
                     _use_points(state, drawn, "your drawing", now=False)
                     st.rerun()
@@ -557,6 +719,7 @@ def _on_model_upload() -> None:
     except ValueError as exc:
         state.errors.append(f"{upload.name}: {exc}")
         return
+    state.stop_live()
     state.run, state.playing = run, False
     state.points = run.trainer.points
     state.points_source = upload.name if state.points is not None else ""
@@ -634,6 +797,7 @@ def ensure_pair(state: PageState, left: ToyConfig, right: ToyConfig) -> list[Lab
             for r in state.pair:
                 r.record()
     elif state.pair_configs != (left, right):
+        state.stop_live()  # both restart together: no turn may fall between the two resets
         for run, config in zip(state.pair, (left, right)):
             run.apply(config)
             run.reset()
@@ -662,9 +826,9 @@ def circles_explainer() -> None:
 
 def live_pair(state: PageState, runs: list[LabRun], names: tuple[str, str], views: dict[str, bool],
               style: plots.PlotStyle, steps: int, stop_at_recommended: bool) -> None:
-    """The two circle runs side by side, trained in lockstep."""
+    """The two circle runs side by side, trained in lockstep, each with its charts below."""
 
-    @st.fragment(run_every=REFRESH_S if state.playing else None)
+    @st.fragment(run_every=live_period(state))
     def _live() -> None:
         tick_runs(state, runs, steps, stop_at_recommended)
         cols = st.columns(2)
@@ -673,9 +837,15 @@ def live_pair(state: PageState, runs: list[LabRun], names: tuple[str, str], view
                 st.markdown(status_html(run, state.playing), unsafe_allow_html=True)
                 with st.container():
                     warnings_block(run)
-                st.plotly_chart(main_figure(run, **views, style=style.with_height(min(style.height, 520)),
-                                            title=f"{name} · step {run.step:,}"),
-                                key=f"toy_plot_pair_{i}", theme=None, config={"displayModeBar": False})
+                fig = main_figure(run, **views, style=style.with_height(min(style.height, 520)),
+                                  label=name, live=state.playing)
+                if state.playing:  # the plot with its charts below, one live plot per run
+                    specs = chart_specs(state, run, style, f"toy_chart_pair{i}")
+                    live_plotly_specs([figure_json(fig), *specs], key=f"toy_live_pair_{i}",
+                                      config=PLOT_CONFIG)
+                else:
+                    st.plotly_chart(fig, key=f"toy_plot_pair_{i}", theme=None, config=PLOT_CONFIG)
+                    paused_charts(run, style, key=f"toy_chart_pair{i}")
 
     _live()
 

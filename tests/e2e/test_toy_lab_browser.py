@@ -24,12 +24,20 @@ def read_step(page) -> int:
 
 
 def fake_points_signature(page) -> str:
-    """The drawn fake points' coordinates (from the plot's data), to tell a redraw."""
+    """The drawn fake points' coordinates (from the plot's data), to tell a redraw. The plot is
+    Streamlit's chart while paused and the live plot's iframe (same origin) while playing."""
     return page.evaluate("""() => {
-        const plot = document.querySelector('.stPlotlyChart .js-plotly-plot');
-        if (!plot || !plot._fullData) return '';
-        const fake = plot._fullData.find(t => t.name === 'fake');
-        return fake && fake.x ? Array.from(fake.x).slice(0, 20).join(',') : '';
+        const plots = Array.from(document.querySelectorAll('.stPlotlyChart .js-plotly-plot'));
+        for (const frame of document.querySelectorAll('iframe')) {
+            try {
+                plots.push(...frame.contentDocument.querySelectorAll('.ganviz-live-plot'));
+            } catch (e) { /* another origin: not ours */ }
+        }
+        for (const plot of plots) {
+            const fake = (plot._fullData || []).find(t => t.name === 'fake');
+            if (fake && fake.x) return Array.from(fake.x).slice(0, 20).join(',');
+        }
+        return '';
     }""")
 
 

@@ -1,0 +1,325 @@
+"""Per-session resources of the Toy GAN Lab: fair training turns, the background trainer's
+bounds and stops, and the release of a session's models once its browser has gone."""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+import time
+import weakref
+
+import pytest
+
+os.environ.setdefault("GANVIZ_TOY_XLA", "0")  # UI logic under test, not XLA's compile
+
+from ganviz.toy.config import ToyConfig  # noqa: E402
+from ganviz.ui import toy_session  # noqa: E402
+from ganviz.ui.toy_session import (  # noqa: E402
+    FairGate, LabRun, LiveTrainer, SessionRegistry, live_trainer_threads, train_turn,
+)
+
+TINY = dict(dataset="line", g_width=8, d_width=8, batch_size=32, dataset_size=500)
+
+
+def _run(**overrides) -> LabRun:
+    return LabRun(ToyConfig(**{**TINY, **overrides}))
+
+
+def _wait(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+# ---- the fair gate -----------------------------------------------------------------------
+def test_gate_grants_turns_in_arrival_order_and_never_more_than_its_slots():
+    gate = FairGate(slots=1)
+    order, inside, most = [], [0], [0]
+    lock = threading.Lock()
+    first = threading.Event()
+
+    def session(name: str, turns: int):
+        for _ in range(turns):
+            with gate.turn():
+                with lock:
+                    inside[0] += 1
+                    most[0] = max(most[0], inside[0])
+                order.append(name)
+                first.set()
+                time.sleep(0.005)
+                with lock:
+                    inside[0] -= 1
+
+    with gate.turn():  # hold the gate until all three queue up behind it
+        threads = [threading.Thread(target=session, args=(n, 5)) for n in "abc"]
+        for t in threads:
+            t.start()
+            assert _wait(lambda: gate.waiting >= threads.index(t) + 1, 5)
+    for t in threads:
+        t.join(10)
+    assert most[0] == 1
+    # first come, first served: after the first round every turn goes to the one waiting longest
+    assert order[:3] == ["a", "b", "c"]
+    for i in range(len(order) - 3):
+        window = order[i:i + 3]
+        assert len(set(window)) == 3 or i >= len(order) - 5, order  # round robin until one is done
+
+
+def test_gate_with_two_slots_runs_two_turns_at_once():
+    gate = FairGate(slots=2)
+    both = threading.Barrier(2, timeout=5)
+
+    def session():
+        with gate.turn():
+            both.wait()  # only passes when two turns are inside at the same time
+
+    threads = [threading.Thread(target=session) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert not both.broken
+    with pytest.raises(ValueError, match="slots must be at least 1"):
+        FairGate(slots=0)
+
+
+def test_gate_keeps_training_to_its_share_of_the_time_when_sessions_compete():
+    gate = FairGate(slots=1, share=0.5)
+    busy = [0.0]
+    lock = threading.Lock()
+
+    def session(seconds: float):
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < seconds:
+            with gate.turn():
+                start = time.monotonic()
+                time.sleep(0.02)
+                with lock:
+                    busy[0] += time.monotonic() - start
+
+    t0 = time.monotonic()
+    session(0.3)  # alone: no rests
+    assert busy[0] / (time.monotonic() - t0) > 0.8
+    busy[0] = 0.0
+    threads = [threading.Thread(target=session, args=(0.6,)) for _ in range(3)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert busy[0] / (time.monotonic() - t0) <= 0.65  # about half, never all of it
+    with pytest.raises(ValueError, match="share"):
+        FairGate(share=0)
+
+
+# ---- training turns ----------------------------------------------------------------------
+class _RecordingGate(FairGate):
+    """A gate that notes each run's step when a turn starts."""
+
+    def __init__(self, runs):
+        super().__init__(slots=1)
+        self.runs, self.at_turn = runs, []
+
+    def turn(self):
+        self.at_turn.append([r.step for r in self.runs])
+        return super().turn()
+
+
+def test_a_new_network_compiles_outside_the_gate_then_trains_in_lockstep():
+    runs = [_run(), _run(seed=1)]
+    gate = _RecordingGate(runs)
+    assert all(r.last_seconds_per_step is None for r in runs)
+    assert train_turn(runs, 10, gate=gate) == 10
+    # the first step of each (the compile) ran before the turn began
+    assert gate.at_turn == [[1, 1]]
+    assert [r.step for r in runs] == [10, 10]
+    assert train_turn(runs, 5, gate=gate) == 5
+    assert gate.at_turn[-1] == [10, 10] and [r.step for r in runs] == [15, 15]
+    assert all(r.last_seconds_per_step > 0 for r in runs)
+
+
+def test_lab_run_trains_in_short_turns():
+    run = _run()
+    run.train(1)
+    run.last_seconds_per_step = toy_session.CHUNK_S / 7  # pretend: 7 steps fill one turn
+    gate = _RecordingGate([run])
+    run.train(30, gate=gate)
+    assert run.step == 31
+    # several turns, not one long one; the first sized by the known speed (then re-measured)
+    assert len(gate.at_turn) >= 2 and gate.at_turn[:2] == [[1], [8]]
+
+
+# ---- the background trainer --------------------------------------------------------------
+def test_live_trainer_trains_in_the_background_and_stops_when_asked():
+    run = _run()
+    run.train(2)
+    live = LiveTrainer([run], steps_per_refresh=50, refresh_s=0.2).start()
+    assert _wait(lambda: run.step > 40)
+    assert live.running and live_trainer_threads() >= 1
+    live.stop()
+    assert not live.running and live.stopped == "stopped"
+    step = run.step
+    time.sleep(0.3)
+    assert run.step == step  # nothing trains after stop() returned
+    assert len(run.history()) == step
+
+
+def test_live_trainer_keeps_to_its_speed_limit():
+    run = _run()
+    run.train(2)
+    # slow motion: 1 step per 0.2 s refresh = 5 steps/s
+    live = LiveTrainer([run], steps_per_refresh=1, refresh_s=0.2).start()
+    t0, s0 = time.monotonic(), run.step
+    time.sleep(1.5)
+    rate = (run.step - s0) / (time.monotonic() - t0)
+    live.stop()
+    assert 1 <= run.step - s0 and rate <= 5 * 1.5 + 1
+
+
+def test_live_trainer_stops_at_the_recommended_steps():
+    run = _run(steps=60)
+    run.train(2)
+    live = LiveTrainer([run], steps_per_refresh=1000, refresh_s=0.2, stop_at_recommended=True).start()
+    assert _wait(lambda: not live.running)
+    assert live.stopped == "recommended" and run.step == 60
+
+
+def test_live_trainer_stops_when_the_page_stops_looking_or_the_browser_leaves():
+    run = _run()
+    run.train(2)
+    idle = LiveTrainer([run], steps_per_refresh=5, refresh_s=0.2, lease_s=0.3).start()
+    assert _wait(lambda: not idle.running, 10) and idle.stopped == "idle"
+    connected = [True]
+    gone = LiveTrainer([run], steps_per_refresh=5, refresh_s=0.2,
+                       is_connected=lambda: connected[0]).start()
+    time.sleep(0.2)
+    assert gone.running
+    connected[0] = False
+    assert _wait(lambda: not gone.running, 10) and gone.stopped == "disconnected"
+    assert _wait(lambda: live_trainer_threads() == 0, 10)
+
+
+def test_live_trainer_stops_on_divergence_and_reports_errors():
+    run = _run(g_optimizer="sgd", d_optimizer="sgd", g_lr=1.0, d_lr=1.0, dataset="gaussians2")
+    run.train(1)
+    live = LiveTrainer([run], steps_per_refresh=200, refresh_s=0.2).start()
+    assert _wait(lambda: not live.running, 60)
+    assert live.stopped == "diverged" and run.diverged_at is not None
+
+    class Broken:
+        last_seconds_per_step = 0.001
+        diverged_at = None
+
+        def train_now(self, *_):
+            raise RuntimeError("boom")
+
+    bad = LiveTrainer([Broken()], steps_per_refresh=5, refresh_s=0.2).start()
+    assert _wait(lambda: not bad.running, 10)
+    assert bad.stopped == "error" and "boom" in str(bad.error)
+    with pytest.raises(ValueError, match="steps_per_refresh"):
+        LiveTrainer([run], steps_per_refresh=0, refresh_s=0.2)
+
+
+# ---- bounded views -----------------------------------------------------------------------
+def test_frames_are_thinned_to_their_cap(monkeypatch):
+    monkeypatch.setattr(toy_session, "MAX_FRAMES", 6)
+    monkeypatch.setattr(toy_session, "FIRST_FRAME_EVERY", 1)
+    run = _run()
+    for _ in range(40):
+        run.tick(1)
+    assert len(run.frames) <= 6
+    assert run.frames[0].step == 1 and run.frames[-1].step >= 30  # the whole run stays visible
+
+
+# ---- release of sessions gone for good ---------------------------------------------------
+class _Owner:
+    def __init__(self):
+        self.released = 0
+
+    def release(self):
+        self.released += 1
+
+
+def test_registry_releases_a_session_only_after_its_grace():
+    reg = SessionRegistry()
+    owner, connected = _Owner(), [True]
+    reg.register("s1", owner, lambda: connected[0], release_after_s=10, janitor=False)
+    assert reg.sweep(now=0) == 0 and len(reg) == 1
+    connected[0] = False
+    assert reg.sweep(now=100) == 0          # gone since 100 ...
+    assert reg.sweep(now=105) == 0          # ... not long enough
+    connected[0] = True
+    assert reg.sweep(now=120) == 0          # came back: the clock restarts
+    connected[0] = False
+    assert reg.sweep(now=130) == 0
+    assert reg.sweep(now=140.5) == 1 and owner.released == 1
+    assert len(reg) == 0 and reg.released == 1
+    assert reg.sweep(now=200) == 0 and owner.released == 1   # released once
+
+
+def test_registry_forgets_owners_python_has_freed_and_counts_what_is_left():
+    reg = SessionRegistry()
+    owner = _Owner()
+    reg.register("s1", owner, lambda: True, release_after_s=0, janitor=False)
+    del owner
+    gc.collect()
+    assert reg.sweep() == 0 and len(reg) == 0
+    assert reg.stats()["sessions"] == 0
+
+
+def test_janitor_releases_models_and_ends_when_no_session_is_left(tmp_path):
+    run = _run()
+    run.train(3)
+    trainer_ref = weakref.ref(run.trainer)
+
+    class Page:  # what toy_lab.PageState does on release
+        def __init__(self, run):
+            self.runs = [run]
+
+        def release(self):
+            for r in self.runs:
+                r.release()
+
+    status = tmp_path / "live.json"
+    reg = SessionRegistry(sweep_s=0.05, status_path=str(status))
+    page = Page(run)
+    before = reg.stats()["runs"]
+    reg.register("s1", page, lambda: False, release_after_s=0.1)
+    assert _wait(lambda: reg.released == 1, 10)
+    assert run.released and reg.stats()["runs"] == before - 1
+    gc.collect()
+    assert trainer_ref() is None  # the networks and optimiser state are freed
+    assert _wait(lambda: reg._janitor is None, 10)  # nothing left to watch: the janitor ends
+    assert _wait(status.exists, 5)
+    import json
+
+    assert json.loads(status.read_text())["sessions"] == 0
+
+
+def test_page_state_release_stops_training_and_drops_the_runs():
+    from ganviz.ui.toy_lab import PageState
+
+    state = PageState()
+    state.run = _run()
+    state.run.train(2)
+    state.playing = True
+    state.live = LiveTrainer([state.run], steps_per_refresh=20, refresh_s=0.2).start()
+    run = state.run
+    state.release()
+    assert state.live is None and state.run is None and not state.playing
+    assert run.released and state.released and state.notices
+    assert _wait(lambda: live_trainer_threads() == 0, 10)
+
+
+def test_refresh_period_grows_with_the_sessions_playing():
+    from ganviz.ui.toy_session import refresh_period
+
+    assert refresh_period(0) == refresh_period(1) == refresh_period(5) == 0.2
+    assert refresh_period(10) == 0.4 and refresh_period(20) == 0.8
+    assert refresh_period(200) == 0.8  # never slower than that
+    periods = [refresh_period(n) for n in range(1, 40)]
+    assert periods == sorted(periods)
