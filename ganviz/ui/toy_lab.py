@@ -29,8 +29,8 @@ from ganviz.ui import toy_link
 from ganviz.ui.live_plot import figure_json, live_plotly_specs
 from ganviz.ui.streamlit_tf import keep_tensorflow_caches
 from ganviz.ui.toy_session import (
-    REGISTRY, LabRun, LiveTrainer, canvas_points, doc_table, live_trainer_threads, refresh_period,
-    training_warnings,
+    GATE, REGISTRY, LabRun, LiveTrainer, canvas_points, doc_table, live_trainer_threads,
+    refresh_period, training_warnings,
 )
 
 STATE_KEY = "toy_lab"
@@ -454,8 +454,9 @@ def _retime(state: PageState) -> None:
 
 def tick_runs(state: PageState, runs: list[LabRun], steps: int, stop_at_recommended: bool) -> None:
     """One refresh of live training for ``runs`` in lockstep. The first refresh after Play
-    trains ``steps`` steps here (spinner on a first compile); later ones leave training to the
-    session's LiveTrainer (started or re-pointed here) and record where it has got to."""
+    trains ``steps`` steps here when no other session is training (spinner on a first
+    compile); otherwise, and on later refreshes, training is the session's LiveTrainer's
+    (started or re-pointed here), and the refresh records where it has got to."""
     if not state.playing:
         state.stop_live()
         return
@@ -467,26 +468,28 @@ def tick_runs(state: PageState, runs: list[LabRun], steps: int, stop_at_recommen
         state.stop_live()
         if live.error is not None:
             _stop(state, f"Training stopped: {type(live.error).__name__}: {live.error}")
+    hand_over = True  # to the LiveTrainer
     if state.play_ticks == 0:
-        for run in runs:
-            n = steps
-            if stop_at_recommended:
-                n = min(n, max(0, run.config.steps - run.step))
-            if n <= 0:
-                continue
-            if run.last_seconds_per_step is None:
+        wanted = [max(0, min(steps, run.config.steps - run.step)) if stop_at_recommended else steps
+                  for run in runs]
+        for i, run in enumerate(runs):
+            if wanted[i] and run.last_seconds_per_step is None:
                 with st.spinner("Compiling this network shape (first time only: a few seconds)..."):
+                    wanted[i] -= run.train_now(1)  # outside the gate: a compile takes seconds
+        # nobody else training: Play shows its first refresh's steps at once; on a busy server
+        # the page would wait its turn behind every other session, so the trainer queues instead
+        hand_over = not GATE.idle
+        if not hand_over:
+            for run, n in zip(runs, wanted):
+                if n > 0:
                     run.train(n)
-            else:
-                run.train(n)
-    elif state.live is None:
-        if not (stop_at_recommended and all(r.step >= r.config.steps for r in runs)):
-            state.live = LiveTrainer(runs, steps, REFRESH_S, stop_at_recommended,
-                                     is_connected=state.is_connected).start()
-    else:
+    if state.live is not None:
         state.live.configure(steps, stop_at_recommended)
         state.live.seen()
         _retime(state)
+    elif hand_over and not (stop_at_recommended and all(r.step >= r.config.steps for r in runs)):
+        state.live = LiveTrainer(runs, steps, REFRESH_S, stop_at_recommended,
+                                 is_connected=state.is_connected).start()
     state.play_ticks += 1
     for run in runs:
         run.refresh()

@@ -413,6 +413,11 @@ class FairGate:
     def waiting(self) -> int:
         return len(self._queue)
 
+    @property
+    def idle(self) -> bool:
+        """No turn running and none waiting."""
+        return not self._queue and self._running == 0
+
 
 GATE = FairGate()
 
