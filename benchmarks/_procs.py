@@ -6,6 +6,21 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# JS: the real-vs-fake plot's title ("step N"): the live plot's iframe while playing, else
+# Streamlit's own chart (shared by browser_live.py and classroom_load.py)
+PLOT_TITLE_JS = """  const plotTitle = () => {
+    for (const frame of document.querySelectorAll('iframe')) {
+      let doc = null;
+      try { doc = frame.contentDocument; } catch (e) { continue; }
+      const t = doc && doc.querySelector('.ganviz-live-plot .gtitle');
+      if (t) return t.textContent;
+    }
+    const t = document.querySelector('.stPlotlyChart .gtitle');
+    return t ? t.textContent : null;
+  };
+"""
+
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 

@@ -39,24 +39,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._context import machine_context  # noqa: E402
-from benchmarks._procs import CpuWindow  # noqa: E402
+from benchmarks._procs import CHROMIUM_ARGS, PLOT_TITLE_JS, CpuWindow  # noqa: E402
 
 CHROMIUM = os.environ.get("GANVIZ_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 WATCH_JS = """() => {
   // the real-vs-fake plot: the live plot's iframe while playing, else Streamlit's own chart
-  const plotTitle = () => {
-    for (const frame of document.querySelectorAll('iframe')) {
-      let doc = null;
-      try { doc = frame.contentDocument; } catch (e) { continue; }
-      const t = doc && doc.querySelector('.ganviz-live-plot .gtitle');
-      if (t) return t.textContent;
-    }
-    const t = document.querySelector('.stPlotlyChart .gtitle');
-    return t ? t.textContent : null;
-  };
-  window.__bench = {titles: [], steps: []};
+""" + PLOT_TITLE_JS + """  window.__bench = {titles: [], steps: []};
   let lastTitle = null, lastStatus = null;
   const loop = () => {
     const t = performance.now();

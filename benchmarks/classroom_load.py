@@ -39,26 +39,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._context import machine_context  # noqa: E402
-from benchmarks._procs import CpuWindow, descendants  # noqa: E402
+from benchmarks._procs import CHROMIUM_ARGS, PLOT_TITLE_JS, CpuWindow, descendants  # noqa: E402
 
 CHROMIUM = os.environ.get("GANVIZ_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TRAIN_THREAD = "ganviz-train"
 
 # Poll (every 50 ms, cheap) the real-vs-fake plot's title ("step N": the live plot's iframe while
 # playing, Streamlit's chart when paused) and the status line; count each change.
 WATCH_JS = """() => {
-  const plotTitle = () => {
-    for (const frame of document.querySelectorAll('iframe')) {
-      let doc = null;
-      try { doc = frame.contentDocument; } catch (e) { continue; }
-      const t = doc && doc.querySelector('.ganviz-live-plot .gtitle');
-      if (t) return t.textContent;
-    }
-    const t = document.querySelector('.stPlotlyChart .gtitle');
-    return t ? t.textContent : null;
-  };
-  window.__watch = {changes: [], first: null, last: null};
+""" + PLOT_TITLE_JS + """  window.__watch = {changes: [], first: null, last: null};
   let lastTitle = null;
   setInterval(() => {
     const t = performance.now(), text = plotTitle();

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -55,14 +54,7 @@ def messages(at, kind: str = "error") -> list[str]:
     return [m.value for m in getattr(at, kind)]
 
 
-def lab(at):
-    return at.session_state["toy_lab"]
-
-
-def shown_step(at) -> int:
-    status = [m.value for m in at.markdown if "toy-status" in m.value and "toy-step" in m.value]
-    assert status, "no status line"
-    return int(re.search(r"class='toy-step'>([\d,]+)<", status[0]).group(1).replace(",", ""))
+from tests.test_page_toy_lab import lab, shown_step  # noqa: E402  (the page's own readers)
 
 
 def step_once(at) -> None:

@@ -208,16 +208,12 @@ class ToyTrainer:
             return self.engine.sample(self.state, z[None])[0]
         return self.rejection_sample(n, seed, gamma_percentile=c.rejection_percentile or None).samples
 
-    def rejection_sample(self, n: int, seed: int = 0, finetune_steps: int = 0,
+    def rejection_sample(self, n: int, seed: int = 0,
                          gamma_percentile: float | None = None) -> RejectionResult:
         """n samples through discriminator rejection sampling (ganviz.toy.drs), with the
         acceptance rate. Candidates are G's samples from noise seeded by (seed, round)."""
         c = self.config
         state = self.state
-        if finetune_steps:
-            tuned = dict(state, hp=dict(state["hp"], lr_final=state["hp"]["lr_final"] * 0 + 1.0))
-            tuned, _ = self.engine.train(tuned, finetune_steps, "d")
-            state = dict(state, d=tuned["d"])
 
         def draw(k: int, r: int) -> np.ndarray:
             z = draw_latent(np.random.default_rng([seed, 4, r]), k, c)

@@ -53,8 +53,13 @@ def test_train_updates_the_grid_live(app_url, browser_page):
     while read_step(page) <= first and time.monotonic() < deadline:
         time.sleep(0.5)
     assert read_step(page) > first, f"step counter stuck at {first} while training"
-    page.wait_for_timeout(1500)  # let the redraw land
-    assert fake_signature(page) not in ("", before), "the grid's fake points did not change"
+    # a redraw can be caught mid-way (the chart element is replaced): poll until one has landed
+    deadline = time.monotonic() + 60
+    after = fake_signature(page)
+    while after in ("", before) and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        after = fake_signature(page)
+    assert after not in ("", before), "the grid's fake points did not change"
 
     # pause, so the screenshot shows a settled page (not one faded mid-rerun)
     page.get_by_role("button", name=re.compile("Pause")).click()
