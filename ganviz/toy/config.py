@@ -24,6 +24,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "dataset_size": (100, 1_000_000),
     "latent_dim": (1, 256),
     "latent_categories": (0, 64),
+    "info_weight": (0.0, 10.0),
     "g_ema": (0.0, 0.9999),
     "lr_final": (1e-3, 1.0),
     "rejection_percentile": (0.0, 99.0),
@@ -58,7 +59,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 # Fields whose change needs new networks (weights of another shape or meaning).
 STRUCTURAL = frozenset({
-    "g_layers", "d_layers", "dataset", "circle_radius", "dataset_size", "latent_dim", "latent_distribution", "latent_categories", "g_depth",
+    "g_layers", "d_layers", "dataset", "circle_radius", "dataset_size", "latent_dim", "latent_distribution", "latent_categories", "info_weight", "g_depth",
     "g_width", "d_depth", "d_width", "hidden_activation", "leaky_slope", "g_output", "packing",
     "minibatch_discrimination", "spectral_norm", "g_optimizer", "d_optimizer", "g_ema", "seed",
 })
@@ -77,6 +78,11 @@ class ToyConfig:
         the latent space is K disconnected pieces and G need not draw "bridges" between
         separate modes (a mixture latent: Gurumurthy et al. 2017, DeLiGAN; Khayatkhoei et al.
         2018, "Disconnected manifold learning"). 0 (default) is a plain connected latent.
+    info_weight: InfoGAN's mutual-information term on that code (Chen et al. 2016, "InfoGAN",
+        eq. 5 with a categorical code): a head Q on D's last hidden layer predicts the category
+        of G's samples, and both G and Q minimise lambda x its cross-entropy, so each category
+        must draw a region of its own. Needs latent_categories >= 2 and packing 1; 0 (default)
+        turns it off.
     g_depth, g_width, d_depth, d_width: hidden layers and units of the two MLPs.
     g_layers, d_layers: optional per-layer widths, e.g. "64,128" (the Stack Overflow nets);
         when set they override depth and width.
@@ -123,6 +129,7 @@ class ToyConfig:
     latent_dim: int = 2
     latent_distribution: str = "normal"
     latent_categories: int = 0
+    info_weight: float = 0.0
     g_depth: int = 2
     g_width: int = 32
     d_depth: int = 2
@@ -196,6 +203,9 @@ class ToyConfig:
         if self.rejection_sampling and self.loss not in ("minimax", "non_saturating"):
             raise ValueError(f"rejection_sampling needs loss minimax or non_saturating (D's logit as a "
                              f"density ratio), got {self.loss!r}")
+        if self.info_weight and (self.latent_categories < 2 or self.packing != 1):
+            raise ValueError(f"info_weight needs latent_categories >= 2 and packing 1, got "
+                             f"latent_categories {self.latent_categories}, packing {self.packing}")
         if self.batch_size % self.packing:
             raise ValueError(
                 f"batch_size must be a multiple of packing ({self.packing}), got {self.batch_size}"

@@ -53,6 +53,7 @@ class Structure:
     latent_dim: int
     latent_distribution: str
     latent_categories: int
+    info: bool  # InfoGAN's Q head on D (any run with info_weight > 0)
     g_ema: bool
     hidden_activation: str
     leaky_slope: float
@@ -87,6 +88,7 @@ class Structure:
             raise ValueError(f"minibatch_discrimination needs batch_size <= {MBD_MAX_BATCH}")
         return cls(
             **{n: getattr(c0, n) for n in shared if n not in ("dataset", "dataset_size", "circle_radius")},
+            info=any(c.info_weight > 0 for c in configs),
             g_ema=any(c.g_ema > 0 for c in configs),
             g_hidden=tuple(max(w) for w in zip(*(c.g_hidden for c in configs))),
             d_hidden=tuple(max(w) for w in zip(*(c.d_hidden for c in configs))),
@@ -144,6 +146,11 @@ def init_params(s: Structure, configs: list[ToyConfig]) -> dict[str, list[np.nda
             d += [_glorot(rng, last_in + MBD_KERNELS, 1), np.zeros(1, np.float32)]
         else:
             d += [_glorot(rng, last_in, 1), np.zeros(1, np.float32)]
+        if s.info:  # InfoGAN's Q head, right after the hidden layers (drawn last: the other
+            # weights are those of the same seed without it)
+            nh = len(d_sizes) - 1
+            d[2 * nh:2 * nh] = [_glorot(rng, last_in, s.latent_categories),
+                                np.zeros(s.latent_categories, np.float32)]
         g_stack.append(g)
         d_stack.append(d)
     # pad each run's tensors to the stack's largest shape
@@ -264,7 +271,7 @@ class Engine:
         """Per-run float knobs, fed as tensors so changing them needs no recompilation."""
         tf = self.tf
         names = ("g_lr", "d_lr", "g_beta1", "d_beta1", "label_smoothing", "label_noise",
-                 "gp_weight", "r1_weight", "clip_value", "g_ema", "lr_final", "steps")
+                 "gp_weight", "r1_weight", "clip_value", "g_ema", "lr_final", "steps", "info_weight")
         return {n: tf.constant([float(getattr(c, n)) for c in configs], tf.float32) for n in names}
 
     def _kernels(self, d: list) -> list:
@@ -311,8 +318,10 @@ class Engine:
             new_u.append(un if update else ui)
         return out, new_u
 
-    def discriminate(self, d: list, x, u: list | None = None, update_u: bool = False, valid=None):
-        """x: (R, P, 2m) packs -> logits (R, P), and the updated power-iteration vectors."""
+    def discriminate(self, d: list, x, u: list | None = None, update_u: bool = False, valid=None,
+                     info: bool = False):
+        """x: (R, P, 2m) packs -> logits (R, P), and the updated power-iteration vectors; with
+        ``info``, also Q's category logits (R, P, K) (InfoGAN's head on the last hidden layer)."""
         tf, s = self.tf, self.s
         kernels, new_u = self._sn_kernels(d, u, update_u)
         h = x
@@ -320,6 +329,8 @@ class Engine:
             h = self._act(self._dense(h, kernels[i], d[2 * i + 1]))
             if mask is not None:
                 h = h * mask[:, None, :]
+        nh = len(self.d_masks)
+        q = self._dense(h, d[2 * nh], d[2 * nh + 1]) if info else None
         if s.minibatch_discrimination:
             m = tf.reshape(tf.einsum("rpa,rak->rpk", h, d[-3]),
                            [self.R, -1, MBD_KERNELS, MBD_DIM])
@@ -329,7 +340,14 @@ class Engine:
                 c = c * valid[:, None, :, None]
             h = tf.concat([h, tf.reduce_sum(c, axis=2)], axis=-1)
         logits = self._dense(h, kernels[-1], d[-1])[..., 0]
-        return logits, new_u
+        return (logits, new_u, q) if info else (logits, new_u)
+
+    def _info_loss(self, q, z):
+        """Per run: lambda x mean cross-entropy of Q's logits (R, n, K) against the one-hot
+        category code at the end of z (R, n, latent_dim + K): InfoGAN's L_I (Chen et al. 2016)."""
+        tf, K = self.tf, self.s.latent_categories
+        ce = tf.nn.softmax_cross_entropy_with_logits(labels=z[..., -K:], logits=q)
+        return tf.reduce_mean(ce, axis=-1)
 
     def _pack(self, x):
         """(R, B, 2) -> (R, B/m, 2m): PacGAN's packing of m samples into one D input."""
@@ -478,15 +496,20 @@ class Engine:
         def loss_fn(d, part: str, uu):
             new_u = uu
             lr_ = lf_ = None
-            total = 0.0
+            total = extra = 0.0  # extra: terms outside the GAN loss's averaging (InfoGAN's)
             if part in ("real", "both"):
                 lr_, new_u = self.discriminate(d, real, uu, update_u=True, valid=self.valid)
                 total = total + self._d_loss_part(lr_, t_real) + penalty_real(d, new_u)
             if part in ("fake", "both"):
-                lf_, nu2 = self.discriminate(d, fake, new_u, update_u=True, valid=self.valid)
+                if s.info:
+                    lf_, nu2, q = self.discriminate(d, fake, new_u, update_u=True, valid=self.valid,
+                                                    info=True)
+                    extra = hp["info_weight"] * self._info_loss(q, z)
+                else:
+                    lf_, nu2 = self.discriminate(d, fake, new_u, update_u=True, valid=self.valid)
                 new_u = nu2
                 total = total + self._d_loss_part(lf_, t_fake) + penalty_gp(d, new_u)
-            return total, lr_, lf_, new_u
+            return total, extra, lr_, lf_, new_u
 
         thr = self._threshold()
         parts = ("both",) if s.combined_batch else ("real", "fake")
@@ -495,8 +518,8 @@ class Engine:
         for part in parts:
             with tf.GradientTape() as tape:
                 tape.watch(d)
-                total, lr_, lf_, u_new = loss_fn(d, part, u)
-                objective = tf.reduce_sum(total * (0.5 if (part == "both" and labels) else 1.0))
+                total, extra, lr_, lf_, u_new = loss_fn(d, part, u)
+                objective = tf.reduce_sum(total * (0.5 if (part == "both" and labels) else 1.0) + extra)
             grads = tape.gradient(objective, d)
             grads = [tf.zeros_like(p) if g is None else g for p, g in zip(d, grads)]
             dt = dt + 1.0
@@ -526,10 +549,11 @@ class Engine:
         g = st["g"]
         with tf.GradientTape() as tape:
             tape.watch(g)
-            logits, _ = self.discriminate(st["d"], self._pack(self.generate(g, z)), st.get("d_u"),
-                                          valid=self.valid)
-            loss = self._g_loss(logits)
-            objective = tf.reduce_sum(loss)
+            out = self.discriminate(st["d"], self._pack(self.generate(g, z)), st.get("d_u"),
+                                    valid=self.valid, info=s.info)
+            loss = self._g_loss(out[0])
+            info = hp["info_weight"] * self._info_loss(out[2], z) if s.info else 0.0
+            objective = tf.reduce_sum(loss + info)
         grads = tape.gradient(objective, g)
         gt = st["g_t"] + 1.0
         g, gm, gv = self._apply(s.g_optimizer, g, grads, st["g_m"], st["g_v"], gt, hp["g_lr"], hp["g_beta1"])

@@ -20,7 +20,7 @@ from ganviz.eval import ndb
 TOY_SETUPS = {
     "ring8, healthy (ring8-default)": ("ring8-default", {}),
     "ring8, collapsed (minimax, fast G, slow D)": (
-        "ring8-default", dict(loss="minimax", g_lr=5e-3, d_lr=1e-4, batch_size=64)),
+        "ring8-connected", dict(loss="minimax", g_lr=5e-3, d_lr=1e-4, batch_size=64)),
 }
 
 

@@ -103,6 +103,10 @@ FIELD_WIDGETS = [
                 kwargs=dict(min_value=0, max_value=64),
                 help="Appends a one-hot code of this many categories to the noise: the latent "
                      "space falls into separate pieces, so G need not join separate modes."),
+    FieldWidget("info_weight", "InfoGAN weight on the categories (0 = off)", "slider", "Generator",
+                kwargs=dict(min_value=0.0, max_value=10.0, step=0.1),
+                help="A head on D guesses each fake's category and G is rewarded when it can: "
+                     "each category must draw a region of its own. Needs 2+ categories."),
     FieldWidget("g_ema", "G weight averaging (EMA decay)", "select_slider", "Generator", EMAS,
                 help="Views and samples use a moving average of G's weights (0 = off)."),
     FieldWidget("d_depth", "D hidden layers", "slider", "Discriminator", kwargs=dict(min_value=1, max_value=6)),
