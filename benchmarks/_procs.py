@@ -4,6 +4,7 @@ its named threads) and the browser processes, so a figure can say who used the c
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -22,6 +23,15 @@ PLOT_TITLE_JS = """  const plotTitle = () => {
 """
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def stop(proc, timeout: float = 10) -> None:
+    """Terminate a child process (a Streamlit server), killing it if it does not exit."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def descendants(pid: int) -> list[int]:

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._context import machine_context  # noqa: E402
-from benchmarks._procs import CHROMIUM_ARGS, PLOT_TITLE_JS, CpuWindow  # noqa: E402
+from benchmarks._procs import CHROMIUM_ARGS, PLOT_TITLE_JS, CpuWindow, stop  # noqa: E402
 
 CHROMIUM = os.environ.get("GANVIZ_CHROMIUM", "/usr/bin/chromium")
 
@@ -173,11 +173,7 @@ def main() -> None:
                 print(f"{'':>13} {CpuWindow.describe(r['cpu'])}", flush=True)
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 10)
     print(machine_context().replace("machine:", "after:"))
     print(f"load average after (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._context import machine_context  # noqa: E402
-from benchmarks._procs import CHROMIUM_ARGS, PLOT_TITLE_JS, CpuWindow, descendants  # noqa: E402
+from benchmarks._procs import CHROMIUM_ARGS, PLOT_TITLE_JS, CpuWindow, stop, descendants  # noqa: E402
 
 CHROMIUM = os.environ.get("GANVIZ_CHROMIUM", "/usr/bin/chromium")
 TRAIN_THREAD = "ganviz-train"
@@ -344,11 +344,7 @@ def main() -> None:
         results["nothing left behind (threads, sessions, models)"] = (
             ok and n_train == 0 and left.get("sessions") == 0 and left.get("runs") == 0)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 15)
     print(f"\nload average after (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for bar, passed in results.items():
         print(f"{'PASS' if passed else 'FAIL'}  {bar}")

@@ -18,7 +18,10 @@ printed beneath). "s / run" is training plus sampling, in process. ``--cli N`` a
 single runs through ``python -m ganviz toy --dataset D --seed S --samples 2500 --out x.npy``
 (wall clock, TensorFlow's import and compilation included).
 
-    python benchmarks/toy_modes.py [--seeds 10] [--datasets ring8,grid25,...] [--cli 3]
+    python benchmarks/toy_modes.py [--seeds 10] [--datasets ring8,grid25,...] [--cli 3] [--keep]
+
+``--keep`` re-measures only the named datasets and keeps the other rows of the last results
+file (docs/toy-modes-results.json); each row records the machine context it was measured in.
 """
 
 from __future__ import annotations
@@ -156,6 +159,8 @@ def main() -> int:
     ap.add_argument("--datasets", default=",".join((*ACCEPT, *OTHERS)))
     ap.add_argument("--cli", type=int, default=0, help="also time N CLI runs of ring8 and grid25")
     ap.add_argument("--out", default=str(ROOT / "docs"))
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the last results of datasets not measured in this run")
     args = ap.parse_args()
 
     context = machine_context()
@@ -165,8 +170,13 @@ def main() -> int:
     cli: dict[str, list[float]] = {}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for dataset in args.datasets.split(","):
-        rows += measure(dataset, seeds)
+    names = args.datasets.split(",")
+    if args.keep and (out / "toy-modes-results.json").exists():
+        last = json.loads((out / "toy-modes-results.json").read_text())
+        rows = [r for r in last["rows"] if r["dataset"] not in names]
+        cli = {k: v for k, v in last.get("cli_wall_seconds", {}).items() if k not in names}
+    for dataset in names:
+        rows += [dict(r, context=context) for r in measure(dataset, seeds)]
         rs = [r for r in rows if r["dataset"] == dataset]
         print(f"{dataset}: " + "; ".join(
             (f"{r['modes']}/{100 * r['high_quality']:.1f}%" if "modes" in r else "")
@@ -174,7 +184,8 @@ def main() -> int:
         if args.cli and dataset in ACCEPT:
             cli[dataset] = cli_wall_seconds(dataset, seeds[:args.cli])
             print(f"{dataset}: CLI wall seconds {[round(s, 1) for s in cli[dataset]]}", flush=True)
-        text = (f"<!-- written by benchmarks/toy_modes.py; {context} -->\n"
+        contexts = sorted({r.get("context", "unrecorded") for r in rows})
+        text = ("<!-- written by benchmarks/toy_modes.py; " + " / ".join(contexts) + " -->\n"
                 f"## Mode coverage ({SAMPLES} samples per run, seeds 0..{args.seeds - 1})\n\n"
                 f"{modes_table(rows, cli)}\n\n"
                 f"## Distance to a fresh real sample (pass: energy distance <= {ED_MAX})\n\n"

@@ -70,3 +70,12 @@ def test_parse_value():
         parse_value("nope", "1")
     with pytest.raises(ValueError, match="must be a number"):
         parse_value("g_lr", "fast")
+
+
+def test_info_weight_acts_only_with_categories_and_single_points():
+    assert ToyConfig(latent_categories=8, info_weight=1.0).info_active
+    assert not ToyConfig(latent_categories=8, info_weight=0.0).info_active
+    assert not ToyConfig(latent_categories=1, info_weight=1.0).info_active
+    assert not ToyConfig(latent_categories=8, info_weight=1.0, packing=2).info_active
+    with pytest.raises(ValueError, match=r"info_weight must be in 0\.\.10, got 11"):
+        ToyConfig(info_weight=11.0)

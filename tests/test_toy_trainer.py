@@ -48,6 +48,7 @@ OPTIONS = [dict(loss=l) for l in LOSSES] + [
     dict(latent_categories=4, info_weight=1.0),
     dict(latent_categories=4, info_weight=1.0, combined_batch=False, minibatch_discrimination=True),
     dict(g_ema=0.99, lr_final=0.1),
+    dict(info_weight=1.0, packing=2),  # inactive without categories and with packing: trains plain
 ]
 
 

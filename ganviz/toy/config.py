@@ -81,8 +81,8 @@ class ToyConfig:
     info_weight: InfoGAN's mutual-information term on that code (Chen et al. 2016, "InfoGAN",
         eq. 5 with a categorical code): a head Q on D's last hidden layer predicts the category
         of G's samples, and both G and Q minimise lambda x its cross-entropy, so each category
-        must draw a region of its own. Needs latent_categories >= 2 and packing 1; 0 (default)
-        turns it off.
+        must draw a region of its own. It acts only with latent_categories >= 2 and packing 1
+        (see ``info_active``); 0 (default) turns it off.
     g_depth, g_width, d_depth, d_width: hidden layers and units of the two MLPs.
     g_layers, d_layers: optional per-layer widths, e.g. "64,128" (the Stack Overflow nets);
         when set they override depth and width.
@@ -203,13 +203,16 @@ class ToyConfig:
         if self.rejection_sampling and self.loss not in ("minimax", "non_saturating"):
             raise ValueError(f"rejection_sampling needs loss minimax or non_saturating (D's logit as a "
                              f"density ratio), got {self.loss!r}")
-        if self.info_weight and (self.latent_categories < 2 or self.packing != 1):
-            raise ValueError(f"info_weight needs latent_categories >= 2 and packing 1, got "
-                             f"latent_categories {self.latent_categories}, packing {self.packing}")
         if self.batch_size % self.packing:
             raise ValueError(
                 f"batch_size must be a multiple of packing ({self.packing}), got {self.batch_size}"
             )
+
+    @property
+    def info_active(self) -> bool:
+        """Whether InfoGAN's term trains: a weight, a category code to predict, one point per
+        D input (so a slider moving packing or the categories never meets an error)."""
+        return self.info_weight > 0 and self.latent_categories >= 2 and self.packing == 1
 
     @property
     def g_hidden(self) -> tuple[int, ...]:

@@ -88,7 +88,7 @@ class Structure:
             raise ValueError(f"minibatch_discrimination needs batch_size <= {MBD_MAX_BATCH}")
         return cls(
             **{n: getattr(c0, n) for n in shared if n not in ("dataset", "dataset_size", "circle_radius")},
-            info=any(c.info_weight > 0 for c in configs),
+            info=any(c.info_active for c in configs),
             g_ema=any(c.g_ema > 0 for c in configs),
             g_hidden=tuple(max(w) for w in zip(*(c.g_hidden for c in configs))),
             d_hidden=tuple(max(w) for w in zip(*(c.d_hidden for c in configs))),

@@ -106,7 +106,7 @@ FIELD_WIDGETS = [
     FieldWidget("info_weight", "InfoGAN weight on the categories (0 = off)", "slider", "Generator",
                 kwargs=dict(min_value=0.0, max_value=10.0, step=0.1),
                 help="A head on D guesses each fake's category and G is rewarded when it can: "
-                     "each category must draw a region of its own. Needs 2+ categories."),
+                     "each category must draw a region of its own. Acts with 2+ categories and packing 1."),
     FieldWidget("g_ema", "G weight averaging (EMA decay)", "select_slider", "Generator", EMAS,
                 help="Views and samples use a moving average of G's weights (0 = off)."),
     FieldWidget("d_depth", "D hidden layers", "slider", "Discriminator", kwargs=dict(min_value=1, max_value=6)),
