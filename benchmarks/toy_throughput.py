@@ -12,6 +12,8 @@ whole-program runtime unless XLA_FLAGS says otherwise (ganviz/__init__.py).
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import statistics
 import sys
 import time
@@ -100,9 +102,6 @@ def main() -> None:
         print(f"{ganviz_steps_per_second(args.steps, jit=True)[0]:.0f}")
         return
     print(machine_context())
-    import os
-    import subprocess
-
     import ganviz  # noqa: F401  (sets XLA_FLAGS)
     print(f"XLA_FLAGS: {os.environ.get('XLA_FLAGS', '')!r}")
     if args.xla_runtime == "both":

@@ -53,7 +53,7 @@ class Structure:
     latent_dim: int
     latent_distribution: str
     latent_categories: int
-    info: bool  # InfoGAN's Q head on D (any run with info_weight > 0)
+    info: bool  # InfoGAN's Q head on D (any run whose config has info_active)
     g_ema: bool
     hidden_activation: str
     leaky_slope: float
@@ -343,8 +343,9 @@ class Engine:
         return (logits, new_u, q) if info else (logits, new_u)
 
     def _info_loss(self, q, z):
-        """Per run: lambda x mean cross-entropy of Q's logits (R, n, K) against the one-hot
-        category code at the end of z (R, n, latent_dim + K): InfoGAN's L_I (Chen et al. 2016)."""
+        """Per run: the mean cross-entropy of Q's logits (R, n, K) against the one-hot category
+        code at the end of z (R, n, latent_dim + K), InfoGAN's L_I (Chen et al. 2016); the
+        callers weigh it by info_weight."""
         tf, K = self.tf, self.s.latent_categories
         ce = tf.nn.softmax_cross_entropy_with_logits(labels=z[..., -K:], logits=q)
         return tf.reduce_mean(ce, axis=-1)
@@ -501,13 +502,10 @@ class Engine:
                 lr_, new_u = self.discriminate(d, real, uu, update_u=True, valid=self.valid)
                 total = total + self._d_loss_part(lr_, t_real) + penalty_real(d, new_u)
             if part in ("fake", "both"):
+                out = self.discriminate(d, fake, new_u, update_u=True, valid=self.valid, info=s.info)
+                lf_, new_u = out[0], out[1]
                 if s.info:
-                    lf_, nu2, q = self.discriminate(d, fake, new_u, update_u=True, valid=self.valid,
-                                                    info=True)
-                    extra = hp["info_weight"] * self._info_loss(q, z)
-                else:
-                    lf_, nu2 = self.discriminate(d, fake, new_u, update_u=True, valid=self.valid)
-                new_u = nu2
+                    extra = hp["info_weight"] * self._info_loss(out[2], z)
                 total = total + self._d_loss_part(lf_, t_fake) + penalty_gp(d, new_u)
             return total, extra, lr_, lf_, new_u
 
