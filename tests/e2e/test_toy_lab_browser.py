@@ -47,7 +47,10 @@ def test_play_trains_and_redraws(app_url, browser_page):
     page.locator(STEP_SELECTOR).first.wait_for(timeout=180_000)
     page.locator(PLOT_TITLE).first.wait_for(timeout=120_000)
     assert read_step(page) == 0
-    before = fake_points_signature(page)
+    before, deadline = fake_points_signature(page), time.monotonic() + 60
+    while not before and time.monotonic() < deadline:  # the chart's data lands after its title
+        time.sleep(0.25)
+        before = fake_points_signature(page)
     assert before, "the real-vs-fake plot shows no fake points"
 
     page.get_by_role("button", name=re.compile("Play")).click()
