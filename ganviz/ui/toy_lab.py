@@ -571,9 +571,13 @@ def paused_charts(run: LabRun, style: plots.PlotStyle, key: str) -> None:
 
 
 # ---- transport ---------------------------------------------------------------------------
-def _toggle_play() -> None:
+def _set_playing(playing: bool) -> None:
+    """Play (True) or Pause (False): the button passes what its label said, so a click that
+    reaches the server twice (a rerun coalesced with a live refresh) cannot undo itself."""
     state = page_state()
-    state.playing = not state.playing
+    if state.playing == playing:
+        return
+    state.playing = playing
     state.play_ticks = 0
     state.chart_specs.clear()
     if not state.playing:
@@ -589,7 +593,8 @@ def transport(state: PageState, runs: list[LabRun]) -> dict[str, Any]:
     cols = st.columns([1.1, 1, 1, 1.1, 1, 2.6])
     cols[0].button("Pause" if state.playing else "Play", key="toy_play", type="primary",
                    icon=":material/pause:" if state.playing else ":material/play_arrow:",
-                   on_click=_toggle_play, use_container_width=True, disabled=not runs)
+                   on_click=_set_playing, args=(not state.playing,), use_container_width=True,
+                   disabled=not runs)
     step_d = cols[1].button("Step D", key="toy_step_d", use_container_width=True, disabled=not runs,
                             help="One discriminator update.")
     step_g = cols[2].button("Step G", key="toy_step_g", use_container_width=True, disabled=not runs,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import shutil
 import time
+import warnings
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.e2e
+PlaywrightTimeoutError = pytest.importorskip("playwright.sync_api").TimeoutError
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -82,5 +84,21 @@ def test_play_trains_and_redraws(app_url, browser_page):
     docs.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, docs / "toy_lab.png")
 
-    page.get_by_role("button", name=re.compile("Pause")).click()
-    page.get_by_role("button", name=re.compile("Play")).wait_for(timeout=30_000)
+    # Pause: Play comes back and the counter stops. A click lost between the browser and the
+    # server (seen once in CI, never here) is retried once, as a user would, with a warning.
+    for attempt in (1, 2):
+        page.get_by_role("button", name=re.compile("Pause")).click()
+        t0 = time.monotonic()
+        try:
+            page.get_by_role("button", name=re.compile("Play")).wait_for(timeout=30_000)
+            break
+        except PlaywrightTimeoutError:
+            page.screenshot(path=str(ARTIFACTS / "screenshots" / f"toy_lab_pause_{attempt}.png"))
+            text = page.locator("[data-testid='stMain']").first.inner_text()[:1500]
+            if attempt == 2:
+                pytest.fail(f"Play did not come back within 30 s of Pause, twice; the page:\n{text}")
+            warnings.warn(f"Pause click #1 had no effect in 30 s; the page said:\n{text}")
+    print(f"Pause -> Play shown in {time.monotonic() - t0:.1f} s")
+    paused = read_step(page)
+    time.sleep(2)
+    assert read_step(page) == paused, "the step counter still moves after Pause"
