@@ -164,9 +164,10 @@ def tick(state: SweepSession, steps: int, target: int) -> bool:
     return True
 
 
-def _toggle_play() -> None:
-    state = session()
-    state.playing = not state.playing
+def _set_playing(playing: bool) -> None:
+    """Train (True) or Pause (False), as the button's label said: a click delivered twice
+    cannot undo itself."""
+    session().playing = playing
 
 
 def _reset() -> None:
@@ -181,7 +182,8 @@ def transport(state: SweepSession, page: dict) -> None:
     """Play/Pause, one refresh by hand, and reset."""
     cols = st.columns([1, 1, 1, 4])
     cols[0].button("⏸ Pause" if state.playing else "▶ Train", key="sweep_play", type="primary",
-                   on_click=_toggle_play, use_container_width=True, disabled=state.sweep is None)
+                   on_click=_set_playing, args=(not state.playing,), use_container_width=True,
+                   disabled=state.sweep is None)
     step = cols[1].button(f"+{page['steps_per_refresh']} steps", key="sweep_step",
                           use_container_width=True, disabled=state.sweep is None)
     cols[2].button("Reset", key="sweep_reset", use_container_width=True, on_click=_reset,
