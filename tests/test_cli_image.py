@@ -72,6 +72,28 @@ def test_resume_continues_to_more_epochs(trained, tiny_npz):
     assert (trained / "dcgan" / "epochs" / "epoch_002.npz").is_file()
 
 
+def test_g_ema_checkpoint_holds_the_average_and_resumes(tmp_path, tiny_npz):
+    """--g-ema: generator.keras is the averaged G, state/generator.keras the trained one, and
+    --resume continues both."""
+    from ganviz import checkpoints
+
+    out = tmp_path / "ema"
+    args = ["train", "--dataset", f"npz:{tiny_npz}", "--model", "dcgan", "--out", str(out),
+            "--g-ema", "0.9", *TINY]
+    assert main(args + ["--epochs", "1"]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert card["config"]["g_ema"] == 0.9
+    import keras
+
+    trained = keras.saving.load_model(out / "state" / "generator.keras", safe_mode=True)
+    averaged = checkpoints.load(out.resolve()).generator
+    assert any(not np.allclose(a, b) for a, b in zip(trained.get_weights(), averaged.get_weights()))
+    assert main(args + ["--epochs", "2", "--resume"]) == 0
+    assert json.loads((out / "card.json").read_text())["epochs"] == 2
+    assert main(["train", "--dataset", f"npz:{tiny_npz}", "--model", "dcgan", "--epochs", "1",
+                 "--out", str(tmp_path / "bad"), "--g-ema", "1.5", *TINY]) == 2
+
+
 def test_sample_npy_and_png(trained, tmp_path, capsys):
     out = tmp_path / "s.npy"
     assert main(["sample", "--checkpoint", str(trained / "cdcgan"), "--n", "7", "--label", "middle",

@@ -94,15 +94,18 @@ def test_losses_known_answers():
     ({"loss": "hinge"}, "loss must be"),
     ({"strategy": "tpu"}, "strategy must be"),
     ({"g_learning_rate": 0.0}, "g_learning_rate"),
+    ({"g_ema": 1.0}, r"g_ema must be in \[0, 1\), got 1.0"),
+    ({"g_ema": -0.1}, "g_ema must be in"),
 ])
 def test_config_refuses_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         train.ImageGanConfig(**kwargs)
 
 
-def _tiny_trainer(loss="non_saturating", model="dcgan", strategy="default", seed=0):
+def _tiny_trainer(loss="non_saturating", model="dcgan", strategy="default", seed=0, g_ema=0.0):
     config = train.ImageGanConfig(loss=loss, model=model, batch_size=8, latent_dim=8,
-                                  base_filters=4, strategy=strategy, seed=seed, steps_per_call=2)
+                                  base_filters=4, strategy=strategy, seed=seed, steps_per_call=2,
+                                  g_ema=g_ema)
     arch = Architecture(latent_dim=8, base_filters=4, num_classes=3 if model == "cdcgan" else None,
                         d_normalization="layer" if loss == "wasserstein_gp" else "batch")
     return train.ImageGanTrainer(config, arch)
@@ -144,6 +147,25 @@ def test_mirrored_strategy_runs_a_step():
     stats = trainer.train_chunk(*_tiny_batches())
     assert trainer.strategy.num_replicas_in_sync >= 1
     assert all(np.isfinite(v) for v in stats.values()) and int(trainer.step.numpy()) == 2
+
+
+@pytest.mark.parametrize("strategy", ["default", "mirrored"])
+def test_g_ema_averages_every_step(strategy):
+    """Known answer, one step at a time: ema_1 = 0.9 w_0 + 0.1 w_1, ema_2 = 0.9 ema_1 + 0.1 w_2,
+    for every G weight (batch-norm statistics included); the sampler is the averaged G."""
+    trainer = _tiny_trainer(strategy=strategy, g_ema=0.9)
+    assert trainer.sampler is trainer.ema_generator
+    images, labels = _tiny_batches()
+    expected = [np.array(w) for w in trainer.generator.weights]
+    for step in range(2):
+        trainer.train_chunk(images[step:step + 1], labels[step:step + 1])
+        weights = [np.array(w) for w in trainer.generator.weights]
+        expected = [0.9 * e + 0.1 * w for e, w in zip(expected, weights)]
+        for e, got in zip(expected, trainer.ema_generator.weights):
+            np.testing.assert_allclose(np.array(got), e, rtol=1e-5, atol=1e-6)
+    assert any(not np.allclose(np.array(a), np.array(b))
+               for a, b in zip(trainer.generator.weights, trainer.ema_generator.weights))
+    assert _tiny_trainer().ema_generator is None
 
 
 def test_state_round_trip(tmp_path):

@@ -50,6 +50,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--g-lr", type=float, default=2e-4, help="generator Adam learning rate")
     g.add_argument("--d-lr", type=float, default=2e-4, help="discriminator Adam learning rate")
     g.add_argument("--beta1", type=float, default=0.5)
+    g.add_argument("--g-ema", type=float, default=0.0, metavar="DECAY",
+                   help="average G's weights with this decay, e.g. 0.999 (0: off); the "
+                        "checkpoint then holds the averaged generator")
     g.add_argument("--g-steps", type=_positive_int, default=1, help="G updates per step")
     g.add_argument("--d-steps", type=_positive_int, default=1, help="D updates per step")
     g.add_argument("--image-size", type=_positive_int, default=64,
@@ -77,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         dataset=args.dataset, model=args.model, loss=args.loss, epochs=args.epochs,
         batch_size=args.batch_size, latent_dim=args.latent_dim, base_filters=args.filters,
         d_dropout=args.d_dropout, g_learning_rate=args.g_lr, d_learning_rate=args.d_lr,
-        beta_1=args.beta1, g_steps=args.g_steps, d_steps=args.d_steps,
+        beta_1=args.beta1, g_ema=args.g_ema, g_steps=args.g_steps, d_steps=args.d_steps,
         max_train_images=args.max_images, eval_samples=args.eval_samples,
         strategy=args.strategy, init_from=args.init_from, seed=args.seed)
     dataset = data.load(args.dataset, seed=args.seed, image_size=args.image_size)

@@ -93,6 +93,10 @@ class ImageGanConfig:
         D learns to classify real images, G is pushed to make images D classifies as the
         requested label. 0 turns the auxiliary head off (pure projection cDCGAN).
     g_learning_rate / d_learning_rate: Adam learning rates (beta_1, beta_2 shared).
+    g_ema: 0 (off) or the decay of an exponential moving average of G's weights, updated after
+        every step (Yazici et al. 2019, "The Unusual Effectiveness of Averaging in GAN
+        Training"; Karras et al. 2018). The checkpoint's generator.keras and every metric are
+        then the averaged G; the trained G is kept in state/ for --resume.
     steps_per_call: D+G steps fused into one tf.function call (fewer Python round trips).
     eval_samples: generated images per epoch for NDB/K and classifier metrics.
     epoch_samples: how many of them each epochs/epoch_NNN.npz keeps for the inspector.
@@ -110,6 +114,7 @@ class ImageGanConfig:
     d_learning_rate: float = 2e-4
     beta_1: float = 0.5
     beta_2: float = 0.999
+    g_ema: float = 0.0
     g_steps: int = 1
     d_steps: int = 1
     gp_weight: float = 10.0
@@ -150,6 +155,8 @@ class ImageGanConfig:
         if self.max_train_images is not None and self.max_train_images < self.batch_size:
             raise ValueError(f"max_train_images ({self.max_train_images}) must be at least "
                              f"batch_size ({self.batch_size})")
+        if not 0 <= self.g_ema < 1:
+            raise ValueError(f"g_ema must be in [0, 1), got {self.g_ema}")
         if not 0 <= self.eval_samples <= 100_000:
             raise ValueError(f"eval_samples must be 0..100000, got {self.eval_samples}")
 
@@ -199,7 +206,7 @@ class ImageGanTrainer:
     """
 
     def __init__(self, config: ImageGanConfig, arch, generator=None, discriminator=None,
-                 strategy=None):
+                 strategy=None, ema_generator=None):
         import keras
         import tensorflow as tf
 
@@ -219,8 +226,26 @@ class ImageGanTrainer:
             self.g_optimizer.build(self.generator.trainable_variables)
             self.d_optimizer.build(self.discriminator.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+            self.ema_generator = None
+            if config.g_ema > 0:
+                self.ema_generator = ema_generator or build_generator(arch)
+                if ema_generator is None:
+                    self.ema_generator.set_weights(self.generator.get_weights())
         self._chunk_fn = None
         self._replica_fn = None
+
+    @property
+    def sampler(self):
+        """The generator to sample and save: the averaged one when g_ema is on."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def _update_ema(self) -> None:
+        """ema <- ema + (1 - decay) (w - ema) for every G weight (batch-norm statistics too)."""
+        if self.ema_generator is None:
+            return
+        rate = 1.0 - self.config.g_ema
+        for e, w in zip(self.ema_generator.weights, self.generator.weights):
+            e.assign_add(rate * (w - e))
 
     # -- one step on one replica ------------------------------------------------
     def _noise(self, n, salt):
@@ -347,6 +372,7 @@ class ImageGanTrainer:
                 for i in tf.range(tf.shape(images)[0]):
                     out = self._replica_step(images[i], labels[i])
                     sums = tuple(s + o for s, o in zip(sums, out))
+                    self._update_ema()
                     self.step.assign_add(1)
                 return sums
             return chunk
@@ -355,6 +381,7 @@ class ImageGanTrainer:
         def replica_step(batch):
             images, labels = batch
             out = strategy.run(self._replica_step, args=(images, labels))
+            self._update_ema()
             self.step.assign_add(1)
             # losses are already divided by the global batch: sum replicas; logits: mean
             return (strategy.reduce("SUM", out[0], axis=None),
@@ -391,6 +418,8 @@ class ImageGanTrainer:
         tmp = make_temp_dir(folder.parent, ".state.tmp-")
         try:
             self.discriminator.save(tmp / "discriminator.keras")
+            if self.ema_generator is not None:  # generator.keras holds the averaged G
+                self.generator.save(tmp / "generator.keras")
             arrays = {f"g_{i}": np.asarray(v) for i, v in enumerate(self.g_optimizer.variables)}
             arrays.update({f"d_{i}": np.asarray(v) for i, v in enumerate(self.d_optimizer.variables)})
             np.savez(tmp / "optimizers.npz", **arrays)
@@ -530,7 +559,7 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
     history: list[dict] = []
     elapsed_before = 0.0
     start_epoch = 1
-    generator = discriminator = ckpt = None
+    generator = discriminator = ema_generator = ckpt = None
     if out.exists() and not resume:
         raise ValueError(f"{out} already exists: pass --resume to continue it, or choose "
                          "another --out")
@@ -549,6 +578,10 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
         import keras
 
         generator = ckpt.generator
+        if config.g_ema > 0:  # the checkpoint's generator is the average; state/ the trained G
+            ema_generator = generator
+            generator = keras.saving.load_model(out / "state" / "generator.keras",
+                                                compile=False, safe_mode=True)
         discriminator = keras.saving.load_model(out / "state" / "discriminator.keras",
                                                 compile=False, safe_mode=True)
         history = [dict(h) for h in ckpt.card.history]
@@ -556,7 +589,8 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
 
     if config.init_from and not resume:
         generator, discriminator = _initial_networks(config.init_from, arch)
-    trainer = ImageGanTrainer(config, arch, generator, discriminator)
+    trainer = ImageGanTrainer(config, arch, generator, discriminator,
+                              ema_generator=ema_generator)
     if resume:
         start_epoch = trainer.load_state(out / "state") + 1
         if start_epoch > config.epochs:
@@ -606,13 +640,13 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
                             refresh=False)
         bar.close()
         train_s = time.perf_counter() - t0
-        metrics, generated = evaluator.evaluate(trainer.generator)
+        metrics, generated = evaluator.evaluate(trainer.sampler)
         record = {"epoch": epoch, **{k: v / len(order) for k, v in sums.items()}, **metrics,
                   "train_seconds": round(train_s, 2),
                   "images_per_second": round(order.size / train_s, 1)}
         history.append(record)
         elapsed = elapsed_before + time.perf_counter() - run_start  # wall time incl. evaluation
-        grid = checkpoints.png_bytes(_generate(trainer.generator, grid_z, grid_labels))
+        grid = checkpoints.png_bytes(_generate(trainer.sampler, grid_z, grid_labels))
         snap = {"images": generated[: config.epoch_samples]}
         if evaluator.labels is not None:
             snap["labels"] = evaluator.labels[: config.epoch_samples]
@@ -630,8 +664,8 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
             metrics={k: v for k, v in record.items() if k != "epoch"},
             history=tuple(history), config=config.to_dict(), command=command, notes=notes,
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        checkpoints.save(out, trainer.generator, card,
-                         _generate(trainer.generator, grid_z, grid_labels),
+        checkpoints.save(out, trainer.sampler, card,
+                         _generate(trainer.sampler, grid_z, grid_labels),
                          dataset.heldout_images, dataset.heldout_labels)
         summary = ", ".join(f"{k}={v:.4g}" for k, v in record.items()
                             if k != "epoch" and isinstance(v, float))
