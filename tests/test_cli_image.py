@@ -142,6 +142,9 @@ def test_train_errors(tmp_path, tiny_npz, capsys):
     assert main(["train", "--dataset", f"npz:{tiny_npz}", "--model", "dcgan", "--epochs", "1",
                  "--out", str(tmp_path / "z"), "--resume", *TINY]) == 2
     assert "cannot resume" in capsys.readouterr().err
+    assert main(["train", "--dataset", f"npz:{tiny_npz}", "--model", "cdcgan", "--epochs", "1",
+                 "--out", str(tmp_path / "p"), "--packing", "2", *TINY]) == 2
+    assert "packing needs --model dcgan" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["train", "--dataset", "mnist", "--model", "gan", "--epochs", "1", "--batch-size", "8",
               "--out", str(tmp_path / "w")])

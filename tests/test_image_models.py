@@ -59,6 +59,8 @@ def test_keras_file_round_trip_in_safe_mode(tmp_path, num_classes):
     ({"image_shape": (28, 28, 2)}, "channels"),
     ({"num_classes": 1}, "num_classes"),
     ({"d_normalization": "group"}, "d_normalization"),
+    ({"packing": 0}, "packing must be 1..4, got 0"),
+    ({"packing": 2, "num_classes": 10}, "packing needs an unconditional model"),
 ])
 def test_architecture_refuses_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -96,18 +98,23 @@ def test_losses_known_answers():
     ({"g_learning_rate": 0.0}, "g_learning_rate"),
     ({"g_ema": 1.0}, r"g_ema must be in \[0, 1\), got 1.0"),
     ({"g_ema": -0.1}, "g_ema must be in"),
+    ({"packing": 5}, "packing must be 1..4, got 5"),
+    ({"packing": 2, "model": "cdcgan"}, "packing needs --model dcgan"),
+    ({"packing": 3, "batch_size": 64}, r"batch_size \(64\) must be a multiple of packing \(3\)"),
 ])
 def test_config_refuses_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         train.ImageGanConfig(**kwargs)
 
 
-def _tiny_trainer(loss="non_saturating", model="dcgan", strategy="default", seed=0, g_ema=0.0):
+def _tiny_trainer(loss="non_saturating", model="dcgan", strategy="default", seed=0, g_ema=0.0,
+                  packing=1):
     config = train.ImageGanConfig(loss=loss, model=model, batch_size=8, latent_dim=8,
                                   base_filters=4, strategy=strategy, seed=seed, steps_per_call=2,
-                                  g_ema=g_ema)
+                                  g_ema=g_ema, packing=packing)
     arch = Architecture(latent_dim=8, base_filters=4, num_classes=3 if model == "cdcgan" else None,
-                        d_normalization="layer" if loss == "wasserstein_gp" else "batch")
+                        d_normalization="layer" if loss == "wasserstein_gp" else "batch",
+                        packing=packing)
     return train.ImageGanTrainer(config, arch)
 
 
@@ -166,6 +173,41 @@ def test_g_ema_averages_every_step(strategy):
     assert any(not np.allclose(np.array(a), np.array(b))
                for a, b in zip(trainer.generator.weights, trainer.ema_generator.weights))
     assert _tiny_trainer().ema_generator is None
+
+
+def test_pack_stacks_consecutive_images_along_channels():
+    """Known answer: pack i holds images i*m .. i*m+m-1, channel-major per image."""
+    from ganviz.image.models import pack
+
+    x = np.arange(6 * 2 * 2 * 3, dtype=np.float32).reshape(6, 2, 2, 3)
+    p = np.array(pack(x, 2))
+    assert p.shape == (3, 2, 2, 6)
+    for i in range(3):
+        np.testing.assert_array_equal(p[i, ..., :3], x[2 * i])
+        np.testing.assert_array_equal(p[i, ..., 3:], x[2 * i + 1])
+    assert pack(x, 1) is x
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "wasserstein_gp"])
+def test_packed_discriminator_judges_packs(loss):
+    """PacGAN: D takes m images in channels and gives one verdict per pack; a step trains both
+    networks. Known answer: D's real-batch loss is the mean over the 4 packs of a batch of 8."""
+    import tensorflow as tf
+
+    trainer = _tiny_trainer(loss, packing=2)
+    assert trainer.discriminator.input_shape == (None, 28, 28, 2)
+    images, labels = _tiny_batches()
+    real = tf.cast(images[0], tf.float32) / 127.5 - 1.0
+    logits = trainer.discriminator(trainer._d_inputs(real, labels[0]), training=False)
+    assert logits.shape == (4, 1)
+    g_before = [np.array(v) for v in trainer.generator.trainable_variables]
+    stats = trainer.train_chunk(images, labels)
+    assert all(np.isfinite(v) for v in stats.values())
+    assert any(not np.allclose(a, np.array(b)) for a, b in zip(g_before, trainer.generator.trainable_variables))
+    if loss == "non_saturating":  # the loss is averaged over packs, not images
+        per_pack = trainer.loss.discriminator(logits, logits)
+        mean = tf.nn.compute_average_loss(per_pack, global_batch_size=trainer._d_batch)
+        np.testing.assert_allclose(float(mean), float(tf.reduce_mean(per_pack)), rtol=1e-6)
 
 
 def test_state_round_trip(tmp_path):

@@ -53,6 +53,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--g-ema", type=float, default=0.0, metavar="DECAY",
                    help="average G's weights with this decay, e.g. 0.999 (0: off); the "
                         "checkpoint then holds the averaged generator")
+    g.add_argument("--packing", type=int, default=1, metavar="M",
+                   help="dcgan: D judges packs of M images (PacGAN, 1-4; 1: off)")
     g.add_argument("--g-steps", type=_positive_int, default=1, help="G updates per step")
     g.add_argument("--d-steps", type=_positive_int, default=1, help="D updates per step")
     g.add_argument("--image-size", type=_positive_int, default=64,
@@ -80,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
         dataset=args.dataset, model=args.model, loss=args.loss, epochs=args.epochs,
         batch_size=args.batch_size, latent_dim=args.latent_dim, base_filters=args.filters,
         d_dropout=args.d_dropout, g_learning_rate=args.g_lr, d_learning_rate=args.d_lr,
-        beta_1=args.beta1, g_ema=args.g_ema, g_steps=args.g_steps, d_steps=args.d_steps,
+        beta_1=args.beta1, g_ema=args.g_ema, packing=args.packing,
+        g_steps=args.g_steps, d_steps=args.d_steps,
         max_train_images=args.max_images, eval_samples=args.eval_samples,
         strategy=args.strategy, init_from=args.init_from, seed=args.seed)
     dataset = data.load(args.dataset, seed=args.seed, image_size=args.image_size)

@@ -33,6 +33,9 @@ class Architecture:
     auxiliary_classifier: conditional D also predicts the class (AC-GAN, Odena et al. 2017)
         and returns (n, 1 + num_classes): column 0 the real/fake logit, then class logits.
     base_filters: width of G's last hidden layer and D's first layer (doubles per scale).
+    packing: D judges `packing` images at once, stacked along channels (PacGAN, Lin et al.
+        2018): a pack of m samples shows D how varied G's output is, which penalises dropped
+        modes. 1 = plain D. Unconditional models only.
     """
 
     image_shape: tuple[int, int, int] = (28, 28, 1)
@@ -44,6 +47,7 @@ class Architecture:
     d_dropout: float = 0.0
     embedding_dim: int = 32
     auxiliary_classifier: bool = False
+    packing: int = 1
 
     def __post_init__(self) -> None:
         h, w, c = self.image_shape
@@ -65,6 +69,10 @@ class Architecture:
             raise ValueError("auxiliary_classifier needs num_classes")
         if not 0.0 <= self.d_dropout < 1.0:
             raise ValueError(f"d_dropout must be in [0, 1), got {self.d_dropout}")
+        if not 1 <= self.packing <= 4:
+            raise ValueError(f"packing must be 1..4, got {self.packing}")
+        if self.packing > 1 and self.conditional:
+            raise ValueError("packing needs an unconditional model (dcgan)")
 
     @property
     def conditional(self) -> bool:
@@ -120,12 +128,13 @@ def build_generator(arch: Architecture, name: str = "generator"):
 
 
 def build_discriminator(arch: Architecture, name: str = "discriminator"):
-    """DCGAN discriminator returning logits (n, 1). Inputs: `image` [and `label`]."""
+    """DCGAN discriminator returning logits (n, 1). Inputs: `image` [and `label`]; with
+    packing m, `image` is m images stacked along channels (see `pack`)."""
     import keras
     from keras import layers
 
     h, w, c = arch.image_shape
-    image = keras.Input(arch.image_shape, name="image")
+    image = keras.Input((h, w, c * arch.packing), name="image")
     inputs = [image]
     x = image
     if arch.conditional:
@@ -157,6 +166,19 @@ def build_discriminator(arch: Architecture, name: str = "discriminator"):
             class_logits = layers.Dense(arch.num_classes, name="class_logits")(features)
             logits = layers.Concatenate(name="logit_and_class_logits")([logits, class_logits])
     return keras.Model(inputs if arch.conditional else image, logits, name=name)
+
+
+def pack(images, m: int):
+    """(n, H, W, C) -> (n / m, H, W, m * C): images i*m .. i*m + m-1 side by side in channels
+    (PacGAN's packed sample). n must be a multiple of m."""
+    import tensorflow as tf
+
+    if m == 1:
+        return images
+    _, h, w, c = images.shape
+    x = tf.reshape(images, [-1, m, h, w, c])
+    x = tf.transpose(x, [0, 2, 3, 1, 4])
+    return tf.reshape(x, [-1, h, w, m * c])
 
 
 def to_uint8(images):

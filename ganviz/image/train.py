@@ -97,6 +97,8 @@ class ImageGanConfig:
         every step (Yazici et al. 2019, "The Unusual Effectiveness of Averaging in GAN
         Training"; Karras et al. 2018). The checkpoint's generator.keras and every metric are
         then the averaged G; the trained G is kept in state/ for --resume.
+    packing: PacGAN (Lin et al. 2018): D judges packs of this many images (dcgan only; see
+        `Architecture.packing`); batch_size must be a multiple of it.
     steps_per_call: D+G steps fused into one tf.function call (fewer Python round trips).
     eval_samples: generated images per epoch for NDB/K and classifier metrics.
     epoch_samples: how many of them each epochs/epoch_NNN.npz keeps for the inspector.
@@ -115,6 +117,7 @@ class ImageGanConfig:
     beta_1: float = 0.5
     beta_2: float = 0.999
     g_ema: float = 0.0
+    packing: int = 1
     g_steps: int = 1
     d_steps: int = 1
     gp_weight: float = 10.0
@@ -155,6 +158,13 @@ class ImageGanConfig:
         if self.max_train_images is not None and self.max_train_images < self.batch_size:
             raise ValueError(f"max_train_images ({self.max_train_images}) must be at least "
                              f"batch_size ({self.batch_size})")
+        if not 1 <= self.packing <= 4:
+            raise ValueError(f"packing must be 1..4, got {self.packing}")
+        if self.packing > 1 and self.model != "dcgan":
+            raise ValueError("packing needs --model dcgan (unconditional)")
+        if self.batch_size % self.packing:
+            raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of packing "
+                             f"({self.packing})")
         if not 0 <= self.g_ema < 1:
             raise ValueError(f"g_ema must be in [0, 1), got {self.g_ema}")
         if not 0 <= self.eval_samples <= 100_000:
@@ -182,6 +192,7 @@ def architecture_for(config: ImageGanConfig, dataset: ImageDataset):
         d_normalization="layer" if LOSSES[config.loss].gradient_penalty else "batch",
         d_dropout=config.d_dropout,
         auxiliary_classifier=config.model == "cdcgan" and config.auxiliary_weight > 0,
+        packing=config.packing,
     )
 
 
@@ -216,6 +227,10 @@ class ImageGanTrainer:
         self.arch = arch
         self.loss = LOSSES[config.loss]
         self.strategy = strategy or make_strategy(config.strategy)
+        replicas = self.strategy.num_replicas_in_sync
+        if (config.batch_size // replicas) % arch.packing:
+            raise ValueError(f"each of the {replicas} replicas gets {config.batch_size // replicas}"
+                             f" images a step, not a multiple of packing ({arch.packing})")
         with self.strategy.scope():
             self.generator = generator or build_generator(arch)
             self.discriminator = discriminator or build_discriminator(arch)
@@ -269,7 +284,16 @@ class ImageGanTrainer:
         return [z, labels] if self.arch.conditional else z
 
     def _d_inputs(self, x, labels):
+        if self.arch.packing > 1:
+            from ganviz.image.models import pack
+
+            return pack(x, self.arch.packing)
         return [x, labels] if self.arch.conditional else x
+
+    @property
+    def _d_batch(self) -> int:
+        """How many verdicts D gives per global batch (packs of `packing` images)."""
+        return self.config.batch_size // self.arch.packing
 
     def _replica_step(self, real_u8, labels):
         if self.config.update == "simultaneous":
@@ -286,10 +310,10 @@ class ImageGanTrainer:
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = G(self._g_inputs(z, labels), training=True)
             per_example, real_logits, fake_logits = self._d_per_example(real, fake, labels, 0)
-            d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=cfg.batch_size)
+            d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=self._d_batch)
             g_loss = tf.nn.compute_average_loss(
                 self.loss.generator(fake_logits) + self._auxiliary(fake_logits, labels),
-                global_batch_size=cfg.batch_size)
+                global_batch_size=self._d_batch)
         d_grads = d_tape.gradient(d_loss, D.trainable_variables)
         g_grads = g_tape.gradient(g_loss, G.trainable_variables)
         self.d_optimizer.apply_gradients(zip(d_grads, D.trainable_variables))
@@ -313,7 +337,7 @@ class ImageGanTrainer:
         import tensorflow as tf
 
         cfg = self.config
-        global_batch = cfg.batch_size
+        global_batch = self._d_batch
         real = tf.cast(real_u8, tf.float32) / 127.5 - 1.0
         n = tf.shape(real)[0]
         G, D = self.generator, self.discriminator
@@ -354,7 +378,9 @@ class ImageGanTrainer:
             tape.watch(x_hat)
             out = self.discriminator(self._d_inputs(x_hat, labels), training=True)[:, 0]
         g = tape.gradient(out, x_hat)
-        norm = tf.sqrt(tf.reduce_sum(tf.square(g), axis=[1, 2, 3]) + 1e-12)
+        # one norm per verdict: over a pack's m images when D judges packs
+        g = tf.reshape(g, [tf.shape(out)[0], -1])
+        norm = tf.sqrt(tf.reduce_sum(tf.square(g), axis=1) + 1e-12)
         return tf.square(norm - 1.0)
 
     # -- compiled functions ---------------------------------------------------
