@@ -31,7 +31,7 @@ def test_figure_json_round_trips_every_trace_and_the_layout():
         heat=plots.Heatmap(grid_x, grid_y, rng.uniform(size=(4, 6))),
         manifold=rng.normal(size=(3, 3, 2)), arrows=plots.Arrows(rng.normal(size=(40, 2)),
                                                                   rng.normal(size=(40, 2))),
-        title="step 7", style=plots.PlotStyle().live())
+        title="step 7", style=plots.PlotStyle())
     spec = json.loads(figure_json(fig))
     assert [t["name"] for t in spec["data"]] == [t.name for t in fig.data]
     for sent, trace in zip(spec["data"], fig.data):
@@ -43,6 +43,20 @@ def test_figure_json_round_trips_every_trace_and_the_layout():
     assert _decode(spec["data"][0]["z"]).shape == (4, 6)
     assert spec["layout"]["title"]["text"] == "step 7"
     assert spec["layout"]["uirevision"] == "keep"  # Plotly.react keeps the user's zoom
+
+
+def test_live_figure_json_carries_the_heatmap_as_a_picture_and_fixed_axes():
+    """The live plot moves points without a full redraw only when the axes have fixed ranges
+    and D's heatmap is a layout image (index.html's movable/skeleton)."""
+    rng = np.random.default_rng(0)
+    grid = np.linspace(-1.5, 1.5, 6)
+    fig = plots.real_vs_fake(rng.normal(size=(30, 2)), rng.normal(size=(40, 2)), RANGE,
+                             heat=plots.Heatmap(grid, grid, rng.uniform(size=(6, 6))),
+                             title="step 7", style=plots.PlotStyle().live())
+    spec = json.loads(figure_json(fig))
+    assert all(t["type"] == "scatter" for t in spec["data"])
+    assert spec["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
+    assert spec["layout"]["xaxis"]["range"] == [-1.5, 1.5] and spec["layout"]["yaxis"]["range"] == [-1.5, 1.5]
 
 
 def test_figure_json_handles_numpy_scalars_and_integer_arrays():

@@ -161,3 +161,37 @@ def test_every_figure_is_valid_plotly():
     ]
     for fig in figs:
         go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+
+
+def test_heat_rgba_maps_the_colour_stops_and_puts_the_top_row_first():
+    scale = [[0.0, "#000000"], [0.5, "#808080"], [1.0, "#ff0000"]]
+    z = np.array([[0.0, 0.25], [1.0, np.nan]])  # rows follow y upwards
+    rgba = plots.heat_rgba(z, 0.0, 1.0, scale)
+    assert rgba.shape == (2, 2, 4) and rgba.dtype == np.uint8
+    assert rgba[0, 0].tolist() == [255, 0, 0, 255]  # top row is z's last row: z = 1
+    assert rgba[0, 1, 3] == 0  # NaN: transparent
+    assert rgba[1, 0].tolist() == [0, 0, 0, 255]
+    assert rgba[1, 1].tolist() == [64, 64, 64, 255]  # halfway to the middle stop
+    np.testing.assert_array_equal(plots.heat_rgba(np.array([[-5.0, 9.0]]), 0, 1, scale)[0, :, 0], [0, 255])
+
+
+def test_live_heatmap_image_covers_the_cells_a_heatmap_trace_would():
+    """The picture spans the grid's outer cell edges and decodes to heat_rgba's pixels."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    gx, gy = np.linspace(-1.0, 1.0, 5), np.linspace(0.0, 2.0, 3)
+    z = np.arange(15.0).reshape(3, 5) / 14
+    fig = plots.real_vs_fake(_points(), _points(seed=1), RANGE, heat=plots.Heatmap(gx, gy, z),
+                             style=plots.PlotStyle().live())
+    im = fig.layout.images[0]
+    assert (im.x, im.y, im.sizex, im.sizey) == (-1.25, 2.5, 2.5, 3.0)
+    assert (im.xref, im.yref, im.layer, im.sizing) == ("x", "y", "below", "stretch")
+    png = base64.b64decode(im.source.split(",", 1)[1])
+    pixels = np.asarray(Image.open(io.BytesIO(png)))
+    np.testing.assert_array_equal(pixels, plots.heat_rgba(z, 0.0, 1.0, plots.PlotStyle().heat_scale))
+    assert not any(t.type == "heatmap" for t in fig.data)
+    bar = _trace(fig, "D")
+    assert bar.marker.showscale and (bar.marker.cmin, bar.marker.cmax) == (0.0, 1.0)
