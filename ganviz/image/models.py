@@ -24,6 +24,9 @@ SUPPORTED_SIZES = {28: 7, 32: 4, 64: 4}  # image side -> side of G's first featu
 D_NORMALIZATIONS = ("batch", "layer", "none")
 
 
+MAX_PACKING = 4  # PacGAN's paper uses packs of 2-4
+
+
 @dataclass(frozen=True)
 class Architecture:
     """Everything needed to rebuild a generator/discriminator pair (goes into card.json).
@@ -69,8 +72,8 @@ class Architecture:
             raise ValueError("auxiliary_classifier needs num_classes")
         if not 0.0 <= self.d_dropout < 1.0:
             raise ValueError(f"d_dropout must be in [0, 1), got {self.d_dropout}")
-        if not 1 <= self.packing <= 4:
-            raise ValueError(f"packing must be 1..4, got {self.packing}")
+        if not 1 <= self.packing <= MAX_PACKING:
+            raise ValueError(f"packing must be 1..{MAX_PACKING}, got {self.packing}")
         if self.packing > 1 and self.conditional:
             raise ValueError("packing needs an unconditional model (dcgan)")
 

@@ -28,6 +28,7 @@ from typing import Callable
 import numpy as np
 
 from ganviz.image.data import ImageDataset
+from ganviz.image.models import MAX_PACKING
 
 MODELS = ("dcgan", "cdcgan")
 STRATEGIES = ("default", "mirrored")
@@ -158,8 +159,8 @@ class ImageGanConfig:
         if self.max_train_images is not None and self.max_train_images < self.batch_size:
             raise ValueError(f"max_train_images ({self.max_train_images}) must be at least "
                              f"batch_size ({self.batch_size})")
-        if not 1 <= self.packing <= 4:
-            raise ValueError(f"packing must be 1..4, got {self.packing}")
+        if not 1 <= self.packing <= MAX_PACKING:
+            raise ValueError(f"packing must be 1..{MAX_PACKING}, got {self.packing}")
         if self.packing > 1 and self.model != "dcgan":
             raise ValueError("packing needs --model dcgan (unconditional)")
         if self.batch_size % self.packing:

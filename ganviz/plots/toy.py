@@ -280,16 +280,16 @@ def _heat_layout_image(heat: "Heatmap", z: np.ndarray, zmin: float, zmax: float,
     """D's heatmap as a Plotly layout image (a PNG data URL) covering the cells a heatmap trace
     of the same grid would cover, under the points."""
     import base64
-    import io
 
     from PIL import Image
 
-    buf = io.BytesIO()
-    Image.fromarray(heat_rgba(z, zmin, zmax, scale), "RGBA").save(buf, format="PNG")
+    from ganviz.plots.images import png_bytes
+
+    png = png_bytes(Image.fromarray(heat_rgba(z, zmin, zmax, scale), "RGBA"))
     x, y = np.asarray(heat.x, np.float64), np.asarray(heat.y, np.float64)
     dx = (x[-1] - x[0]) / (len(x) - 1) if len(x) > 1 else 1.0
     dy = (y[-1] - y[0]) / (len(y) - 1) if len(y) > 1 else 1.0
-    return dict(source="data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"),
+    return dict(source="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
                 xref="x", yref="y", x=float(x[0] - dx / 2), y=float(y[-1] + dy / 2),
                 sizex=float(x[-1] - x[0] + dx), sizey=float(y[-1] - y[0] + dy),
                 xanchor="left", yanchor="top", sizing="stretch", layer="below",
