@@ -4,6 +4,24 @@ from __future__ import annotations
 
 import os
 import platform
+import time
+
+
+def matmul_gflops(seconds: float = 0.3) -> float:
+    """This machine's speed right now: float32 256x256 matmuls in numpy, GFLOP/s (best of 3).
+    Shared cloud cores drift (25-53 GFLOP/s seen on the same machine on different days), so
+    every benchmark prints it next to its own numbers."""
+    import numpy as np
+
+    a = np.random.default_rng(0).random((256, 256), dtype=np.float32)
+    best = 0.0
+    for _ in range(3):
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds / 3:
+            a @ a
+            n += 1
+        best = max(best, 2 * 256 ** 3 * n / (time.perf_counter() - t0) / 1e9)
+    return best
 
 
 def machine_context() -> str:
@@ -24,4 +42,5 @@ def machine_context() -> str:
         parts.append(f"load avg {load:.2f}")
     except OSError:
         pass
+    parts.append(f"numpy 256x256 matmul {matmul_gflops():.0f} GFLOP/s")
     return "machine: " + ", ".join(parts)

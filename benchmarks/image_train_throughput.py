@@ -131,6 +131,53 @@ class GanvizLoop:
             done += s
 
 
+def forward_flops(model) -> float:
+    """FLOPs (2 x multiply-adds) of one image through ``model``'s Dense and convolution layers."""
+    from keras import layers
+
+    total = 0.0
+    for layer in model.layers:
+        if isinstance(layer, layers.Dense):
+            total += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+        elif isinstance(layer, (layers.Conv2D, layers.Conv2DTranspose)):
+            kh, kw, a, b = layer.kernel.shape  # Conv2D: (kh, kw, in, out); transposed: (kh, kw, out, in)
+            if isinstance(layer, layers.Conv2DTranspose):  # every input pixel scatters a kernel
+                h, w = layer.input.shape[1:3]
+            else:  # every output pixel gathers one
+                h, w = layer.output.shape[1:3]
+            total += 2 * h * w * kh * kw * a * b
+    return total
+
+
+def step_flops(g_flops: float, d_flops: float, batch: int) -> dict[str, float]:
+    """Arithmetic of one training step, counting a backward pass as twice its forward
+    (weight and input gradients). Alternating (the tutorial's algorithm): G makes a batch, D
+    learns on 2B images, G makes a fresh batch and learns through D (D's input gradients
+    only). Simultaneous: one batch of fakes serves both, so one G forward less and D's
+    forward on the fakes is shared."""
+    return {
+        "alternating": batch * (4 * g_flops + 8 * d_flops),
+        "simultaneous": batch * (3 * g_flops + 7 * d_flops),
+    }
+
+
+def tf_matmul_gflops(n: int = 1024, seconds: float = 1.0) -> float:
+    """TensorFlow's best arithmetic rate here: n x n float32 matmuls, GFLOP/s (best of 3)."""
+    import tensorflow as tf
+
+    a = tf.random.normal([n, n])
+    f = tf.function(lambda a: tf.matmul(a, a))
+    f(a).numpy()
+    best = 0.0
+    for _ in range(3):
+        k, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds / 3:
+            f(a).numpy()
+            k += 1
+        best = max(best, 2 * n ** 3 * k / (time.perf_counter() - t0) / 1e9)
+    return best
+
+
 def timed(loop, steps: int, batch_size: int) -> float:
     t0 = time.perf_counter()
     loop.run(steps)
@@ -150,13 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     import keras
     import tensorflow as tf
 
+    from benchmarks._context import matmul_gflops
     from ganviz.image import data
 
     keras.utils.set_random_seed(0)
     ds = data.load("fashion_mnist")
     x = ds.train_images[: args.train_images]
     print(f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
-          f"load average {os.getloadavg()[0]:.1f}, GPUs {len(tf.config.list_physical_devices('GPU'))}; "
+          f"load average {os.getloadavg()[0]:.1f}, numpy 256x256 matmul {matmul_gflops():.0f} GFLOP/s, GPUs {len(tf.config.list_physical_devices('GPU'))}; "
           f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
     print(f"data: {ds.source}; first {len(x)} training images; batch {args.batch_size}; "
           f"networks: the tutorial's G (Dense 7x7x128, ConvT 64 5x5, ConvT 1 5x5) and D "
@@ -177,9 +225,21 @@ def main(argv: list[str] | None = None) -> int:
     med = {k: statistics.median(v) for k, v in results.items()}
     base = med["tutorial loop"]
     print("median images/s: " + ", ".join(f"{k} {v:.1f}" for k, v in med.items()))
+    flops = step_flops(forward_flops(tutorial_generator()), forward_flops(tutorial_discriminator()),
+                       args.batch_size)
+    per_loop = {"tutorial loop": flops["alternating"], "ganviz alternating": flops["alternating"],
+                "ganviz simultaneous": flops["simultaneous"]}
+    print(f"arithmetic per step: alternating {flops['alternating'] / 1e9:.2f} GFLOP, simultaneous "
+          f"{flops['simultaneous'] / 1e9:.2f} GFLOP (Dense and convolution layers; backward = 2x forward)")
+    print("achieved: " + ", ".join(f"{k} {med[k] / args.batch_size * per_loop[k] / 1e9:.1f} GFLOP/s"
+                                   for k in loops) +
+          "; 1.5x the tutorial loop needs " + ", ".join(
+              f"{name} {1.5 * base / args.batch_size * flops[name] / 1e9:.1f} GFLOP/s" for name in flops) +
+          f"; TensorFlow's 1024x1024 matmul here: {tf_matmul_gflops():.1f} GFLOP/s")
     for name in ("ganviz alternating", "ganviz simultaneous"):
         print(f"speed-up {name} / tutorial loop: {med[name] / base:.2f}x (acceptance: >= 1.5x)")
-    print(f"load average now {os.getloadavg()[0]:.1f} (other work on the machine slows every loop)")
+    print(f"load average now {os.getloadavg()[0]:.1f} (other work on the machine slows every loop); "
+          f"numpy 256x256 matmul {matmul_gflops():.0f} GFLOP/s")
     return 0
 
 
