@@ -474,7 +474,7 @@ class Engine:
     # ---- one training iteration -------------------------------------------------------
     def _d_update(self, st, step, sub: int, x_real, z, g: list):
         """One discriminator update (or two, with separate real and fake batches). In the loop,
-        st["d"] and its moments are flat (see ``_flat``); g is G's weights as a list."""
+        st["d"] and its moments are packed (see ``_flat``); g is G's weights as a list."""
         tf, s, hp = self.tf, self.s, st["hp"]
         fake = self._pack(self.generate(g, z))
         real = self._pack(x_real)
@@ -524,13 +524,12 @@ class Engine:
                 objective = tf.reduce_sum(total * (0.5 if (part == "both" and labels) else 1.0) + extra)
             grads = self._flat(tape.gradient(objective, d), d)
             dt = dt + 1.0
-            (d_flat,), (dm,), (dv,) = self._apply(s.d_optimizer, [d_flat], [grads], [dm], [dv], dt,
-                                                  hp["d_lr"], hp["d_beta1"])
+            d_flat, dm, dv = self._apply(s.d_optimizer, d_flat, grads, dm, dv, dt, hp["d_lr"], hp["d_beta1"])
             if s.loss == "wasserstein_clip":
-                c = hp["clip_value"][:, None]
-                d_flat = tf.clip_by_value(d_flat, -c, c)
+                d_flat = [tf.clip_by_value(p, -self._per_run(hp["clip_value"], p), self._per_run(hp["clip_value"], p))
+                          for p in d_flat]
             u = u_new
-            out["d_grad_norm"] = self._global_norm([grads])
+            out["d_grad_norm"] = self._global_norm(grads)
             if lr_ is not None:
                 out["d_loss_real"] = self._d_loss_part(lr_, t_real)
                 out["d_accuracy_real"] = self._mean(tf.cast(lr_ > thr, tf.float32))
@@ -558,12 +557,11 @@ class Engine:
             objective = tf.reduce_sum(loss + info)
         grads = self._flat(tape.gradient(objective, g), g)
         gt = st["g_t"] + 1.0
-        (g_flat,), (gm,), (gv,) = self._apply(s.g_optimizer, [st["g"]], [grads], [st["g_m"]], [st["g_v"]],
-                                              gt, hp["g_lr"], hp["g_beta1"])
+        g_flat, gm, gv = self._apply(s.g_optimizer, st["g"], grads, st["g_m"], st["g_v"], gt, hp["g_lr"], hp["g_beta1"])
         new = dict(st, g=g_flat, g_m=gm, g_v=gv, g_t=gt)
         if s.g_ema:
-            new["g_ema"] = st["g_ema"] + (1.0 - hp["g_ema"][:, None]) * (g_flat - st["g_ema"])
-        return new, {"g_loss": loss, "g_grad_norm": self._global_norm([grads])}
+            new["g_ema"] = [e + (1.0 - self._per_run(hp["g_ema"], p)) * (p - e) for e, p in zip(st["g_ema"], g_flat)]
+        return new, {"g_loss": loss, "g_grad_norm": self._global_norm(grads)}
 
     def _iteration(self, st, mode: str):
         """One training step: d_steps D updates then one G update (mode "both"), or one of them."""
@@ -594,30 +592,39 @@ class Engine:
         """Per-run: every weight finite and below WEIGHT_LIMIT, every metric of this mode finite."""
         tf = self.tf
         # |w| < WEIGHT_LIMIT also fails on NaN; weights that large already overflow G's output
-        checks = [tf.reduce_all(tf.abs(st[k]) < WEIGHT_LIMIT, axis=1) for k in ("g", "d")]
+        checks = [tf.reduce_all(tf.abs(t) < WEIGHT_LIMIT, axis=list(range(1, len(t.shape))))
+                  for t in st["g"] + st["d"]]
         d_keys = tuple(k for k in METRICS if k.startswith("d_"))
         keys = {"both": METRICS, "d": d_keys, "g": ("g_loss", "g_grad_norm")}[mode]
         checks += [tf.math.is_finite(metrics[k]) for k in keys]
         return tf.reduce_all(tf.stack(checks), axis=0)
 
     # ---- the compiled loop -------------------------------------------------------------
-    def _flat(self, tensors: list, like: list | None = None):
-        """A network's tensors (R, ...) as one (R, P) tensor. Inside the loop each network's
-        weights and optimiser moments live flat, so the optimiser, the divergence check and the
-        keep-or-roll-back select are one kernel per network instead of one per weight tensor
-        (XLA's CPU runtime pays a fixed cost per kernel: this cut the bench config's kernels per
-        step from ~200 to ~180 and a batch-16 step's time by ~13%). ``like``: the tensors whose shapes None entries (no gradient)
-        take, as zeros."""
+    def _flat(self, tensors: list, like: list | None = None) -> list:
+        """A network's weight tensors (R, ...) as the loop keeps them. With one run, one (1, P)
+        tensor: the optimiser, the divergence check and the keep-or-roll-back select are then one
+        kernel per network instead of one per weight tensor (XLA's CPU runtime pays a fixed cost
+        per kernel: this cut a batch-16 bench step's time by 5-13 % in single-threaded A/B runs). A stack of runs keeps its
+        list (packing (R, P) costs a stack more than it saves: the sweep trained ~13 % slower).
+        ``like``: the tensors whose shapes None entries (no gradient) take, as zeros."""
         tf = self.tf
         if like is not None:
             tensors = [tf.zeros_like(p) if t is None else t for t, p in zip(tensors, like)]
-        return tf.concat([tf.reshape(t, [self.R, -1]) for t in tensors], axis=1)
+        if self.R > 1:
+            return list(tensors)
+        return [tf.concat([tf.reshape(t, [1, -1]) for t in tensors], axis=1)]
 
-    def _unflat(self, flat, net: str) -> list:
+    def _unflat(self, packed: list, net: str) -> list:
         """Inverse of ``_flat`` for network ``net`` ("g" or "d")."""
+        if self.R > 1:
+            return list(packed)
         tf, shapes = self.tf, self._shapes[net]
-        parts = tf.split(flat, [int(np.prod(sh)) for sh in shapes], axis=1)
-        return [tf.reshape(p, [self.R, *sh]) for p, sh in zip(parts, shapes)]
+        parts = tf.split(packed[0], [int(np.prod(sh)) for sh in shapes], axis=1)
+        return [tf.reshape(p, [1, *sh]) for p, sh in zip(parts, shapes)]
+
+    def _per_run(self, x, like):
+        """A per-run (R,) value shaped to broadcast against ``like`` (R, ...)."""
+        return self.tf.reshape(x, [self.R] + [1] * (len(like.shape) - 1))
 
     def train_fn(self, mode: str = "both"):
         """Compiled ``f(state, n) -> (state, history (chunk, R, M), steps_done)``."""
