@@ -204,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     ds = data.load("fashion_mnist")
     x = ds.train_images[: args.train_images]
     print(f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
-          f"load average {os.getloadavg()[0]:.1f}, numpy 256x256 matmul {matmul_gflops():.0f} GFLOP/s, GPUs {len(tf.config.list_physical_devices('GPU'))}; "
+          f"load average {os.getloadavg()[0]:.1f}, numpy 256x256 matmul {matmul_gflops():.0f} GFLOP/s, "
+          f"GPUs {len(tf.config.list_physical_devices('GPU'))}; "
           f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
     print(f"data: {ds.source}; first {len(x)} training images; batch {args.batch_size}; "
           f"networks: the tutorial's G (Dense 7x7x128, ConvT 64 5x5, ConvT 1 5x5) and D "

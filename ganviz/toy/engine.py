@@ -604,8 +604,9 @@ class Engine:
         """A network's weight tensors (R, ...) as the loop keeps them. With one run, one (1, P)
         tensor: the optimiser, the divergence check and the keep-or-roll-back select are then one
         kernel per network instead of one per weight tensor (XLA's CPU runtime pays a fixed cost
-        per kernel: this cut a batch-16 bench step's time by 5-13 % in single-threaded A/B runs). A stack of runs keeps its
-        list (packing (R, P) costs a stack more than it saves: the sweep trained ~13 % slower).
+        per kernel: this cut a batch-16 bench step's time by 5-13 % in single-threaded A/B
+        runs). A stack of runs keeps its list (packing (R, P) costs a stack more than it saves:
+        the sweep trained ~13 % slower).
         ``like``: the tensors whose shapes None entries (no gradient) take, as zeros."""
         tf = self.tf
         if like is not None:
