@@ -5,8 +5,8 @@ latent 2, Adam, non_saturating.
     python benchmarks/toy_throughput.py [--steps 20000] [--keras-steps 300] [--processes 3]
 
 The XLA loop is measured in ``--processes`` fresh Python processes, each printed: on a 2-core
-machine the rate of one process depends on how its two TensorFlow worker threads happen to
-share the cores, and differs between processes by up to ~25% (2,000 vs 2,500 steps/s) while
+machine the rate of one process seems to depend on how its two TensorFlow worker threads land
+on the cores (pinned to one core a process runs steadily in between), and differs between processes by up to ~25% (2,000 vs 2,500 steps/s) while
 being steady within one. The ratio uses their median.
 """
 
