@@ -7,21 +7,26 @@ import platform
 import time
 
 
-def matmul_gflops(seconds: float = 0.3) -> float:
-    """This machine's speed right now: float32 256x256 matmuls in numpy, GFLOP/s (best of 3).
-    Shared cloud cores drift (25-53 GFLOP/s seen on the same machine on different days), so
-    every benchmark prints it next to its own numbers."""
-    import numpy as np
-
-    a = np.random.default_rng(0).random((256, 256), dtype=np.float32)
+def best_gflops(call, flop: float, seconds: float) -> float:
+    """GFLOP/s of ``call()`` (``flop`` operations each), calling it for ``seconds``; best of 3."""
     best = 0.0
     for _ in range(3):
         n, t0 = 0, time.perf_counter()
         while time.perf_counter() - t0 < seconds / 3:
-            a @ a
+            call()
             n += 1
-        best = max(best, 2 * 256 ** 3 * n / (time.perf_counter() - t0) / 1e9)
+        best = max(best, flop * n / (time.perf_counter() - t0) / 1e9)
     return best
+
+
+def matmul_gflops(seconds: float = 0.3) -> float:
+    """This machine's speed right now: float32 256x256 matmuls in numpy, GFLOP/s. Shared cloud
+    cores drift (25-54 GFLOP/s seen on this machine on different days), so every benchmark
+    prints it next to its own numbers."""
+    import numpy as np
+
+    a = np.random.default_rng(0).random((256, 256), dtype=np.float32)
+    return best_gflops(lambda: a @ a, 2 * 256 ** 3, seconds)
 
 
 def machine_context() -> str:

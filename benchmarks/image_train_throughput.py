@@ -162,20 +162,15 @@ def step_flops(g_flops: float, d_flops: float, batch: int) -> dict[str, float]:
 
 
 def tf_matmul_gflops(n: int = 1024, seconds: float = 1.0) -> float:
-    """TensorFlow's best arithmetic rate here: n x n float32 matmuls, GFLOP/s (best of 3)."""
+    """TensorFlow's best arithmetic rate here: n x n float32 matmuls, GFLOP/s."""
     import tensorflow as tf
+
+    from benchmarks._context import best_gflops
 
     a = tf.random.normal([n, n])
     f = tf.function(lambda a: tf.matmul(a, a))
     f(a).numpy()
-    best = 0.0
-    for _ in range(3):
-        k, t0 = 0, time.perf_counter()
-        while time.perf_counter() - t0 < seconds / 3:
-            f(a).numpy()
-            k += 1
-        best = max(best, 2 * n ** 3 * k / (time.perf_counter() - t0) / 1e9)
-    return best
+    return best_gflops(lambda: f(a).numpy(), 2 * n ** 3, seconds)
 
 
 def timed(loop, steps: int, batch_size: int) -> float:

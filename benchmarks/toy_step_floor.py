@@ -46,7 +46,8 @@ def step_kernels(hlo: str) -> dict:
         if re.search(r"\bdot\(", op):
             dots += 1
             lhs = re.search(r"dot\(%([\w.\-]+)", op).group(1)
-            contracting = [int(i) for i in re.search(r"lhs_contracting_dims=\{([\d,]*)\}", op).group(1).split(",")]
+            dims = re.search(r"lhs_contracting_dims=\{([\d,]*)\}", op).group(1)
+            contracting = [int(i) for i in dims.split(",")]
             lhs_dims = [int(d) for d in shapes[lhs].split(",")]
             k = 1
             for i in contracting:

@@ -6,8 +6,9 @@ latent 2, Adam, non_saturating.
 
 The XLA loop is measured in ``--processes`` fresh Python processes, each printed: on a 2-core
 machine the rate of one process seems to depend on how its two TensorFlow worker threads land
-on the cores (pinned to one core a process runs steadily in between), and differs between processes by up to ~25% (2,000 vs 2,500 steps/s) while
-being steady within one. The ratio uses their median.
+on the cores (pinned to one core a process runs steadily in between); it differs between
+processes by up to ~25% (2,000 vs 2,500 steps/s) while steady within one. The ratio uses
+their median.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def ganviz_steps_per_second(steps: int, jit: bool, repeats: int = 3) -> tuple[fl
         t0 = time.perf_counter()
         trainer.train(steps)
         rates.append(steps / (time.perf_counter() - t0))
-    return (statistics.median(rates) if rates else float("nan")), warm
+    return statistics.median(rates), warm
 
 
 def keras_train_on_batch_steps_per_second(steps: int) -> float:
@@ -100,18 +101,19 @@ def main() -> None:
     ap.add_argument("--only-xla", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.only_xla:
-        print(f"{ganviz_steps_per_second(args.steps, jit=True)[0]:.0f}")
+        rate, warm = ganviz_steps_per_second(args.steps, jit=True)
+        print(f"{rate:.0f} {warm:.2f}")
         return
     print(machine_context())
     print(f"XLA_FLAGS: {os.environ.get('XLA_FLAGS', '')!r}")
-    rates = []
+    rates, warms = [], []
     for k in range(args.processes):
         out = subprocess.run([sys.executable, __file__, "--only-xla", "--steps", str(args.steps)],
-                             capture_output=True, text=True, check=True).stdout.split()[-1]
-        rates.append(float(out))
+                             capture_output=True, text=True, check=True).stdout.split()
+        rates.append(float(out[-2]))
+        warms.append(float(out[-1]))
         print(f"ToyTrainer, XLA, process {k + 1}    : {rates[-1]:9.0f} steps/s")
-    xla = statistics.median(rates)
-    _, xla_warm = ganviz_steps_per_second(1000, jit=True, repeats=0)
+    xla, xla_warm = statistics.median(rates), statistics.median(warms)
     plain, plain_warm = ganviz_steps_per_second(max(2000, args.steps // 4), jit=False)
     keras_rate = keras_train_on_batch_steps_per_second(args.keras_steps)
     print(f"ToyTrainer, XLA fused loop     : {xla:9.0f} steps/s  (median of {len(rates)} processes; "

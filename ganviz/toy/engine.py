@@ -44,7 +44,7 @@ _P_CATEGORY = {_P_ZD: _P_CAT_D, _P_ZG: _P_CAT_G}  # the category code of each la
 _PURPOSES = 8
 _COMPILED: OrderedDict = OrderedDict()  # (fn name, structure key) -> tf.function
 _COMPILED_MAX = 64
-# state entries kept flat inside the compiled loop, and the network each belongs to
+# state entries packed inside the compiled loop (see Engine._flat), and the network of each
 _FLAT_KEYS = {"g": "g", "g_m": "g", "g_v": "g", "g_ema": "g", "d": "d", "d_m": "d", "d_v": "d"}
 
 
@@ -524,10 +524,11 @@ class Engine:
                 objective = tf.reduce_sum(total * (0.5 if (part == "both" and labels) else 1.0) + extra)
             grads = self._flat(tape.gradient(objective, d), d)
             dt = dt + 1.0
-            d_flat, dm, dv = self._apply(s.d_optimizer, d_flat, grads, dm, dv, dt, hp["d_lr"], hp["d_beta1"])
+            d_flat, dm, dv = self._apply(s.d_optimizer, d_flat, grads, dm, dv, dt,
+                                         hp["d_lr"], hp["d_beta1"])
             if s.loss == "wasserstein_clip":
-                d_flat = [tf.clip_by_value(p, -self._per_run(hp["clip_value"], p), self._per_run(hp["clip_value"], p))
-                          for p in d_flat]
+                clips = [self._per_run(hp["clip_value"], p) for p in d_flat]
+                d_flat = [tf.clip_by_value(p, -c, c) for p, c in zip(d_flat, clips)]
             u = u_new
             out["d_grad_norm"] = self._global_norm(grads)
             if lr_ is not None:
@@ -544,7 +545,7 @@ class Engine:
         return st, out
 
     def _g_update(self, st, key, g: list):
-        """One generator update; st's weights flat, g: G's weights as a list."""
+        """One generator update; st's weights packed (see ``_flat``), g: G's weights as a list."""
         tf, s, hp = self.tf, self.s, st["hp"]
         z = self._latent(key, _P_ZG, s.batch_size)
         d = self._unflat(st["d"], "d")
@@ -557,10 +558,12 @@ class Engine:
             objective = tf.reduce_sum(loss + info)
         grads = self._flat(tape.gradient(objective, g), g)
         gt = st["g_t"] + 1.0
-        g_flat, gm, gv = self._apply(s.g_optimizer, st["g"], grads, st["g_m"], st["g_v"], gt, hp["g_lr"], hp["g_beta1"])
+        g_flat, gm, gv = self._apply(s.g_optimizer, st["g"], grads, st["g_m"], st["g_v"], gt,
+                                     hp["g_lr"], hp["g_beta1"])
         new = dict(st, g=g_flat, g_m=gm, g_v=gv, g_t=gt)
         if s.g_ema:
-            new["g_ema"] = [e + (1.0 - self._per_run(hp["g_ema"], p)) * (p - e) for e, p in zip(st["g_ema"], g_flat)]
+            new["g_ema"] = [e + (1.0 - self._per_run(hp["g_ema"], p)) * (p - e)
+                            for e, p in zip(st["g_ema"], g_flat)]
         return new, {"g_loss": loss, "g_grad_norm": self._global_norm(grads)}
 
     def _iteration(self, st, mode: str):
