@@ -19,7 +19,8 @@ import pytest
 
 from ganviz import checkpoints as ckpts
 from ganviz.toy import datasets
-from ganviz.ui.toy_lab import FIELD_PREFIX, LRS
+from ganviz.toy.fields import LRS
+from ganviz.ui.toy_lab import FIELD_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "checkpoints"

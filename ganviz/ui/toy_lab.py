@@ -25,7 +25,7 @@ from ganviz.plots import toy as plots
 from ganviz.toy import presets
 from ganviz.toy.config import ToyConfig
 from ganviz.toy.datasets import DATASETS, dataset_names, points_from_csv, points_dataset
-from ganviz.toy.fields import FIELD_WIDGETS, GROUPS, LRS, FieldWidget
+from ganviz.toy.fields import FIELD_WIDGETS, GROUPS, FieldWidget
 from ganviz.ui import toy_link
 from ganviz.ui.live_plot import figure_json, live_plotly_specs
 from ganviz.ui.streamlit_tf import keep_tensorflow_caches
