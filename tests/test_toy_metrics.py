@@ -63,3 +63,43 @@ def test_circle_diagnostics():
 def test_bad_shapes():
     with pytest.raises(ValueError, match="must be \\(n, 2\\)"):
         M.energy_distance(np.zeros((3, 3)), np.zeros((3, 2)))
+
+
+# ---- the metric registry ------------------------------------------------------------------
+def test_metric_names_per_dataset_family():
+    assert M.metric_names("circle") == ["energy_distance", "sliced_wasserstein", "grid_js",
+                                        "radial_error", "angular_coverage", "angular_tv"]
+    assert M.metric_names("ring8") == ["modes", "high_quality", "energy_distance",
+                                       "sliced_wasserstein", "grid_js"]
+    assert M.metric_names("moons") == ["energy_distance", "sliced_wasserstein", "grid_js"]
+
+
+def test_every_metric_has_a_label_and_a_known_family():
+    assert set(M.METRIC_LABELS) == set(M.METRICS)
+    assert {m.family for m in M.METRICS.values()} == set(M.FAMILIES)
+
+
+def test_quality_returns_exactly_the_registry_metrics_of_the_dataset():
+    for name in ("circle", "ring8", "moons"):
+        ds = D.get_dataset(name)
+        real = ds.sample(500, 0)
+        out = M.quality(real, real, ds.centres, ds.std, ds.display_range, name)
+        shown = {k for k in out if M.METRICS[k].shown}
+        assert shown == set(M.metric_names(name))
+
+
+def test_live_quality_shows_one_family_per_dataset():
+    ring = D.get_dataset("ring8")
+    pts = ring.sample(400, 1)
+    live = M.live_quality(pts, pts, ring.centres, ring.std, "ring8")
+    assert live["modes"] == 8 and live["n_modes"] == 8 and M.family_of(live) == "modes"
+    circle = D.get_dataset("circle")
+    on_circle = circle.sample(400, 1)
+    live = M.live_quality(on_circle, on_circle, None, None, "circle")
+    assert live["radial_error"] < 1e-6 and M.family_of(live) == "circle"
+    moons = D.get_dataset("moons").sample(200, 1)  # under max_points: no subsampling
+    live = M.live_quality(moons, moons, None, None, "moons")
+    assert list(live) == ["energy_distance"] and live["energy_distance"] < 1e-9
+    assert M.family_of(live) == "distance"
+    # fewer than two finite samples: nothing to judge
+    assert M.live_quality(np.full((5, 2), np.nan), moons, None, None, "moons") == {}

@@ -17,6 +17,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ganviz.toy.metrics import METRIC_LABELS, family_of
+
 Range = tuple[tuple[float, float], tuple[float, float]]
 
 # D's heatmap: low D (judged fake) is tinted like the fake points, high D like the real ones.
@@ -29,11 +31,7 @@ SERIES_LABELS = {
     "d_loss": "D loss", "d_loss_real": "D loss (real)", "d_loss_fake": "D loss (fake)",
     "g_loss": "G loss", "d_accuracy_real": "D accuracy on real",
     "d_accuracy_fake": "D accuracy on fake", "d_grad_norm": "D gradient norm",
-    "g_grad_norm": "G gradient norm", "modes": "modes captured",
-    "high_quality": "high-quality fraction", "energy_distance": "energy distance",
-    "sliced_wasserstein": "sliced Wasserstein", "grid_js": "JS divergence (grid)",
-    "radial_error": "radial error", "angular_coverage": "angular coverage",
-    "angular_tv": "angle TV from uniform",
+    "g_grad_norm": "G gradient norm", **METRIC_LABELS,
 }
 
 
@@ -376,7 +374,7 @@ QUALITY_SERIES = {
     # dataset kind -> the quality series worth a chart, with its axis title and range
     "modes": (("high_quality",), "fraction", (-0.02, 1.02)),
     "circle": (("radial_error", "angular_tv"), "error", None),
-    "other": (("energy_distance",), "distance", None),
+    "distance": (("energy_distance",), "distance", None),
 }
 
 
@@ -395,8 +393,7 @@ def quality_chart(steps: np.ndarray, values: Mapping[str, np.ndarray], *, n_mode
         layout["yaxis2"] = dict(overlaying="y", side="right", range=[-0.3, n_modes + 0.3],
                                 title=dict(text="modes"), showgrid=False)
         return figure(data, layout)
-    kind = "circle" if "radial_error" in values else "other"
-    names, y_title, y_range = QUALITY_SERIES[kind]
+    names, y_title, y_range = QUALITY_SERIES[family_of(values)]
     names = tuple(k for k in names if k in values)
     return series_chart(steps, {k: values[k] for k in names}, title="Quality (lower is better)",
                         y_title=y_title, y_range=y_range, style=style)

@@ -130,20 +130,108 @@ def circle_diagnostics(samples: np.ndarray, radius: float = 1.0, bins: int = 36)
     return CircleDiagnostics(radial, coverage, tv)
 
 
+# ---- the metric registry: which metrics judge which dataset, and their names ----------------
+@dataclass(frozen=True)
+class QualityMetric:
+    """One quality number a toy GAN is judged by.
+
+    family: "modes" (datasets with mode centres: VEEGAN/PacGAN counts), "circle" (datasets
+    judged by how well samples lie on a circle) or "distance" (every dataset: sample
+    distances to the real data). lower_is_better: the direction of "better". shown: False
+    for bookkeeping numbers (``n_modes``) that no chart or table offers."""
+
+    name: str
+    label: str
+    family: str
+    lower_is_better: bool
+    shown: bool = True
+
+
+METRICS: dict[str, QualityMetric] = {m.name: m for m in (
+    QualityMetric("modes", "modes captured", "modes", False),
+    QualityMetric("n_modes", "modes in the data", "modes", False, shown=False),
+    QualityMetric("high_quality", "high-quality fraction", "modes", False),
+    QualityMetric("energy_distance", "energy distance", "distance", True),
+    QualityMetric("sliced_wasserstein", "sliced Wasserstein", "distance", True),
+    QualityMetric("grid_js", "JS divergence (grid)", "distance", True),
+    QualityMetric("radial_error", "radial error", "circle", True),
+    QualityMetric("angular_coverage", "angular coverage", "circle", False),
+    QualityMetric("angular_tv", "angle TV from uniform", "circle", True),
+)}
+METRIC_LABELS: dict[str, str] = {m.name: m.label for m in METRICS.values()}
+FAMILIES = ("modes", "distance", "circle")  # the order metrics are listed and computed in
+# datasets judged by the circle diagnostics (their ``circle_radius`` is the radius)
+CIRCLE_DATASETS = frozenset({"circle"})
+
+
+def families(dataset: str, has_centres: bool) -> tuple[str, ...]:
+    """The metric families that judge ``dataset`` (in FAMILIES order)."""
+    return tuple(f for f in FAMILIES if f == "distance" or (f == "modes" and has_centres)
+                 or (f == "circle" and dataset in CIRCLE_DATASETS))
+
+
+def live_family(dataset: str, has_centres: bool) -> str:
+    """The one family a live chart shows: modes where the dataset has modes, else the circle
+    diagnostics for a circle, else the distances."""
+    fams = families(dataset, has_centres)
+    return "modes" if "modes" in fams else "circle" if "circle" in fams else "distance"
+
+
+def family_of(names) -> str:
+    """The live family a set of recorded metric names came from (see ``live_family``)."""
+    names = set(names)
+    for fam in ("modes", "circle"):
+        if any(METRICS[n].family == fam for n in names if n in METRICS):
+            return fam
+    return "distance"
+
+
+def metric_names(dataset: str) -> list[str]:
+    """The shown metrics that judge the registry dataset ``dataset``, in FAMILIES order."""
+    from ganviz.toy.datasets import get_dataset
+
+    fams = families(dataset, get_dataset(dataset).centres is not None)
+    return [m.name for f in fams for m in METRICS.values() if m.family == f and m.shown]
+
+
 def quality(samples: np.ndarray, real: np.ndarray, centres: np.ndarray | None,
             std: float | None, display_range, dataset: str = "", radius: float = 1.0) -> dict:
-    """The dataset's quality metrics in one dict: modes / high quality where it has modes,
-    circle diagnostics for the circle, and the distances for every dataset."""
+    """Every metric of the dataset's families in one dict: modes / high quality where it has
+    modes, circle diagnostics for a circle, and the distances for every dataset (on the
+    finite samples; absent with fewer than two)."""
     out: dict[str, float] = {}
-    if centres is not None and std is not None:
-        mc = mode_coverage(samples, centres, std)
-        out.update(modes=mc.modes, n_modes=mc.n_modes, high_quality=mc.high_quality)
-    if dataset == "circle":
-        out.update(circle_diagnostics(samples, radius).to_dict())
-    finite = np.isfinite(np.asarray(samples)).all(axis=1)
-    if finite.sum() >= 2:
-        s = np.asarray(samples)[finite]
-        out["energy_distance"] = energy_distance(s, real)
-        out["sliced_wasserstein"] = sliced_wasserstein(s, real)
-        out["grid_js"] = grid_js(s, real, display_range)
+    has_centres = centres is not None and std is not None
+    for fam in families(dataset, has_centres):
+        if fam == "modes":
+            mc = mode_coverage(samples, centres, std)
+            out.update(modes=mc.modes, n_modes=mc.n_modes, high_quality=mc.high_quality)
+        elif fam == "circle":
+            out.update(circle_diagnostics(samples, radius).to_dict())
+        else:
+            finite = np.isfinite(np.asarray(samples)).all(axis=1)
+            if finite.sum() >= 2:
+                s = np.asarray(samples)[finite]
+                out["energy_distance"] = energy_distance(s, real)
+                out["sliced_wasserstein"] = sliced_wasserstein(s, real)
+                out["grid_js"] = grid_js(s, real, display_range)
     return out
+
+
+def live_quality(fake: np.ndarray, real: np.ndarray, centres: np.ndarray | None,
+                 std: float | None, dataset: str, radius: float = 1.0,
+                 max_points: int = 256) -> dict[str, float]:
+    """The one quality measure a dataset's live chart shows, cheap enough for every refresh
+    (see ``live_family``): modes captured and high-quality fraction, radial error and angular
+    spread for the circle, otherwise the energy distance on ``max_points`` points of each.
+    Non-finite samples count as misses."""
+    fake = np.asarray(fake, np.float64)
+    finite = np.isfinite(fake).all(axis=1)
+    if finite.sum() < 2:
+        return {}
+    fam = live_family(dataset, centres is not None and std is not None)
+    if fam == "modes":
+        mc = mode_coverage(fake, centres, std)
+        return {"modes": mc.modes, "n_modes": mc.n_modes, "high_quality": mc.high_quality}
+    if fam == "circle":
+        return circle_diagnostics(fake[finite], radius).to_dict()
+    return {"energy_distance": energy_distance(fake[finite], real, max_points=max_points)}
