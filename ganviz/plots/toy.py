@@ -11,8 +11,8 @@ high contrast).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -62,7 +62,7 @@ class PlotStyle:
                                       "#444444")
 
     @classmethod
-    def projector(cls) -> "PlotStyle":
+    def projector(cls) -> PlotStyle:
         return cls(font_size=22, title_size=28, marker_size=10.0, real_marker_size=7.0,
                    line_width=4.0, manifold_width=2.0, arrow_width=2.5, fake_outline=1.0,
                    real_color="#0041c2",
@@ -73,10 +73,10 @@ class PlotStyle:
                    chart_height=330,
                    series_colors=("#0041c2", "#e00000", "#007a1f", "#6a00a8", "#d97000", "#000000"))
 
-    def with_height(self, height: int) -> "PlotStyle":
+    def with_height(self, height: int) -> PlotStyle:
         return replace(self, height=height)
 
-    def live(self) -> "PlotStyle":
+    def live(self) -> PlotStyle:
         """For redraws several times a second: no outline on the fake points (SVG strokes
         nearly double the browser's drawing time) and D's heatmap as a small PNG under the
         points (a layout image, see ``heat_rgba``): a new heatmap trace costs the browser a
@@ -178,42 +178,7 @@ def real_vs_fake(real: np.ndarray, fake: np.ndarray, display_range: Range, *,
     dropped (a diverged generator must not break the figure). ``style.fake_outline`` 0 drops
     the fake points' white outline (the live view: SVG strokes double the browser's work)."""
     real, fake = _finite_rows(real), _finite_rows(fake)
-    (x0, x1), (y0, y1) = display_range
-    data: list[dict] = []
-    images: list[dict] = []
-    if heat is not None:
-        z = np.asarray(heat.z, np.float64)
-        if z.shape != (len(heat.y), len(heat.x)):
-            raise ValueError(f"heatmap z must be (len(y), len(x)) = {(len(heat.y), len(heat.x))}, "
-                             f"got {z.shape}")
-        if heat.is_probability:
-            zmin, zmax, zmid = 0.0, 1.0, 0.5
-            bar_title = "D(x)"
-        else:
-            finite = z[np.isfinite(z)]
-            mid = heat.mid if heat.mid is not None else 0.0
-            spread = float(np.abs(finite - mid).max()) if len(finite) else 1.0
-            spread = spread or 1.0
-            zmin, zmax, zmid = mid - spread, mid + spread, mid
-            bar_title = "D score"
-        colorbar = dict(title=dict(text=bar_title), thickness=12 if style.font_size < 20 else 22,
-                        len=0.6, tickfont=dict(size=style.font_size - 2))
-        scale = [list(s) for s in style.heat_scale]
-        if style.heat_image:
-            images.append(_heat_layout_image(heat, z, zmin, zmax, style.heat_scale))
-            # the colour bar, on a trace with no visible points
-            data.append(dict(
-                type="scatter", x=np.full(2, np.nan), y=np.full(2, np.nan), mode="markers", name="D",
-                showlegend=False, hoverinfo="skip",
-                marker=dict(color=np.array([zmin, zmax]), cmin=zmin, cmax=zmax, colorscale=scale,
-                            showscale=True, colorbar=dict(colorbar, outlinewidth=0),
-                            opacity=HEAT_OPACITY)))
-        else:
-            data.append(dict(
-                type="heatmap", x=np.asarray(heat.x), y=np.asarray(heat.y), z=z, zmin=zmin,
-                zmax=zmax, zmid=zmid, colorscale=scale, opacity=HEAT_OPACITY, name="D",
-                colorbar=colorbar,
-                hovertemplate="x %{x:.2f}, y %{y:.2f}<br>D %{z:.3f}<extra></extra>"))
+    data, images = _heat_traces(heat, style) if heat is not None else ([], [])
     data.append(dict(
         type="scatter", x=real[:, 0], y=real[:, 1], mode="markers", name="real",
         marker=dict(size=style.real_marker_size, color=style.real_color, opacity=0.7)))
@@ -228,15 +193,67 @@ def real_vs_fake(real: np.ndarray, fake: np.ndarray, display_range: Range, *,
     data.append(dict(type="scatter", x=fake[:, 0], y=fake[:, 1], mode="markers", name="fake",
                      marker=fake_marker))
     if arrows is not None:
-        segs = arrow_segments(arrows, display_range)
-        ax, ay = _segments(segs)
-        # the arrow head is a marker at each segment's end, pointing along the segment
-        sizes = np.tile([0.0, 3 * style.arrow_width + 4, 0.0], len(segs))
-        data.append(dict(
-            type="scatter", x=ax, y=ay, mode="lines+markers", name="D's gradient", hoverinfo="skip",
-            line=dict(color=style.arrow_color, width=style.arrow_width),
-            marker=dict(symbol="arrow", angleref="previous", size=sizes, color=style.arrow_color)))
-    layout = dict(
+        data.append(_arrow_trace(arrows, display_range, style))
+    layout = _points_layout(display_range, title, style)
+    if images:
+        layout["images"] = images
+    return figure(data, layout)
+
+
+def _heat_range(heat: Heatmap, z: np.ndarray) -> tuple[float, float, float, str]:
+    """(zmin, zmax, zmid, colour-bar title): 0..1 around 0.5 for probabilities, otherwise
+    symmetric around ``heat.mid`` (a critic's scores have no fixed range)."""
+    if heat.is_probability:
+        return 0.0, 1.0, 0.5, "D(x)"
+    finite = z[np.isfinite(z)]
+    mid = heat.mid if heat.mid is not None else 0.0
+    spread = float(np.abs(finite - mid).max()) if len(finite) else 1.0
+    spread = spread or 1.0
+    return mid - spread, mid + spread, mid, "D score"
+
+
+def _heat_traces(heat: Heatmap, style: PlotStyle) -> tuple[list[dict], list[dict]]:
+    """D's heatmap as (traces, layout images): a picture under the axes plus a colour bar on
+    an invisible trace (``style.heat_image``), or a heatmap trace."""
+    z = np.asarray(heat.z, np.float64)
+    if z.shape != (len(heat.y), len(heat.x)):
+        raise ValueError(f"heatmap z must be (len(y), len(x)) = {(len(heat.y), len(heat.x))}, "
+                         f"got {z.shape}")
+    zmin, zmax, zmid, bar_title = _heat_range(heat, z)
+    colorbar = dict(title=dict(text=bar_title), thickness=12 if style.font_size < 20 else 22,
+                    len=0.6, tickfont=dict(size=style.font_size - 2))
+    scale = [list(s) for s in style.heat_scale]
+    if not style.heat_image:
+        return [dict(
+            type="heatmap", x=np.asarray(heat.x), y=np.asarray(heat.y), z=z, zmin=zmin,
+            zmax=zmax, zmid=zmid, colorscale=scale, opacity=HEAT_OPACITY, name="D",
+            colorbar=colorbar,
+            hovertemplate="x %{x:.2f}, y %{y:.2f}<br>D %{z:.3f}<extra></extra>")], []
+    bar = dict(
+        type="scatter", x=np.full(2, np.nan), y=np.full(2, np.nan), mode="markers", name="D",
+        showlegend=False, hoverinfo="skip",
+        marker=dict(color=np.array([zmin, zmax]), cmin=zmin, cmax=zmax, colorscale=scale,
+                    showscale=True, colorbar=dict(colorbar, outlinewidth=0),
+                    opacity=HEAT_OPACITY))
+    return [bar], [_heat_layout_image(heat, z, zmin, zmax, style.heat_scale)]
+
+
+def _arrow_trace(arrows: Arrows, display_range: Range, style: PlotStyle) -> dict:
+    """D's gradient on the fake points: line segments with an arrow-head marker at each end."""
+    segs = arrow_segments(arrows, display_range)
+    ax, ay = _segments(segs)
+    # the arrow head is a marker at each segment's end, pointing along the segment
+    sizes = np.tile([0.0, 3 * style.arrow_width + 4, 0.0], len(segs))
+    return dict(
+        type="scatter", x=ax, y=ay, mode="lines+markers", name="D's gradient", hoverinfo="skip",
+        line=dict(color=style.arrow_color, width=style.arrow_width),
+        marker=dict(symbol="arrow", angleref="previous", size=sizes, color=style.arrow_color))
+
+
+def _points_layout(display_range: Range, title: str, style: PlotStyle) -> dict:
+    """Square axes over ``display_range``, legend on top, kept across redraws (uirevision)."""
+    (x0, x1), (y0, y1) = display_range
+    return dict(
         height=style.height, title=dict(text=title, font=dict(size=style.title_size)),
         font=dict(size=style.font_size, color=style.text_color), plot_bgcolor=style.background,
         paper_bgcolor=style.background, margin=dict(l=10, r=10, t=60 if title else 20, b=10),
@@ -246,9 +263,6 @@ def real_vs_fake(real: np.ndarray, fake: np.ndarray, display_range: Range, *,
         xaxis=dict(range=[x0, x1], showgrid=False, zeroline=False, constrain="domain"),
         yaxis=dict(range=[y0, y1], showgrid=False, zeroline=False, scaleanchor="x",
                    scaleratio=1, constrain="domain"))
-    if images:
-        layout["images"] = images
-    return figure(data, layout)
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -274,7 +288,7 @@ def heat_rgba(z: np.ndarray, zmin: float, zmax: float, scale: Sequence) -> np.nd
     return out[::-1]
 
 
-def _heat_layout_image(heat: "Heatmap", z: np.ndarray, zmin: float, zmax: float, scale) -> dict:
+def _heat_layout_image(heat: Heatmap, z: np.ndarray, zmin: float, zmax: float, scale) -> dict:
     """D's heatmap as a Plotly layout image (a PNG data URL) covering the cells a heatmap trace
     of the same grid would cover, under the points."""
     import base64
@@ -294,7 +308,8 @@ def _heat_layout_image(heat: "Heatmap", z: np.ndarray, zmin: float, zmax: float,
                 opacity=HEAT_OPACITY)
 
 
-def downsample(steps: np.ndarray, values: np.ndarray, max_points: int = 400) -> tuple[np.ndarray, np.ndarray]:
+def downsample(steps: np.ndarray, values: np.ndarray,
+               max_points: int = 400) -> tuple[np.ndarray, np.ndarray]:
     """Bin-mean a long series to at most ``max_points`` points (NaNs ignored per bin).
 
     steps, values: (n,). Returns (m,) steps (bin centres) and (m,) values, m <= max_points."""
@@ -325,7 +340,8 @@ def _series_spec(steps: np.ndarray, series: Mapping[str, np.ndarray], title: str
         x, y = downsample(steps, values, max_points)
         data.append(dict(
             type="scatter", x=x, y=y, mode="lines", name=SERIES_LABELS.get(name, name),
-            line=dict(width=style.line_width, color=style.series_colors[i % len(style.series_colors)])))
+            line=dict(width=style.line_width,
+                      color=style.series_colors[i % len(style.series_colors)])))
     axis = dict(gridcolor=style.grid_color, zeroline=False)
     layout = dict(
         height=style.chart_height, font=dict(size=style.font_size, color=style.text_color),
@@ -351,7 +367,8 @@ def series_chart(steps: np.ndarray, series: Mapping[str, np.ndarray], *, title: 
                  style: PlotStyle = PlotStyle()) -> go.Figure:
     """Lines of ``series`` (name -> (n,) values) against ``steps`` (n,), each bin-averaged to
     ``max_points``; ``reference`` draws a dashed horizontal line (e.g. chance accuracy 0.5)."""
-    return figure(*_series_spec(steps, series, title, y_title, y_range, reference, max_points, style))
+    return figure(*_series_spec(steps, series, title, y_title, y_range, reference, max_points,
+                                style))
 
 
 def loss_chart(steps: np.ndarray, values: Mapping[str, np.ndarray],
@@ -366,8 +383,8 @@ def accuracy_chart(steps: np.ndarray, values: Mapping[str, np.ndarray],
                    style: PlotStyle = PlotStyle()) -> go.Figure:
     """D's accuracy on real and on fake samples in [0, 1]; 0.5 is chance."""
     names = ("d_accuracy_real", "d_accuracy_fake")
-    return series_chart(steps, {k: values[k] for k in names}, title="D accuracy", y_title="accuracy",
-                        y_range=(-0.02, 1.02), reference=0.5, style=style)
+    return series_chart(steps, {k: values[k] for k in names}, title="D accuracy",
+                        y_title="accuracy", y_range=(-0.02, 1.02), reference=0.5, style=style)
 
 
 QUALITY_SERIES = {
@@ -378,8 +395,8 @@ QUALITY_SERIES = {
 }
 
 
-def quality_chart(steps: np.ndarray, values: Mapping[str, np.ndarray], *, n_modes: int | None = None,
-                  style: PlotStyle = PlotStyle()) -> go.Figure:
+def quality_chart(steps: np.ndarray, values: Mapping[str, np.ndarray], *,
+                  n_modes: int | None = None, style: PlotStyle = PlotStyle()) -> go.Figure:
     """The dataset's quality metric over training: modes captured (right axis) and the
     high-quality fraction when the dataset has modes, radial error and angle spread for the
     circle, otherwise the energy distance (0 = the same distribution)."""
@@ -388,8 +405,9 @@ def quality_chart(steps: np.ndarray, values: Mapping[str, np.ndarray], *, n_mode
         data, layout = _series_spec(steps, {k: values[k] for k in names}, "Quality", y_title,
                                     y_range, None, 400, style)
         x, y = downsample(steps, values["modes"])
-        data.append(dict(type="scatter", x=x, y=y, mode="lines", name=f"modes captured (of {n_modes})",
-                         yaxis="y2", line=dict(width=style.line_width, color=style.series_colors[2])))
+        data.append(dict(type="scatter", x=x, y=y, mode="lines",
+                         name=f"modes captured (of {n_modes})", yaxis="y2",
+                         line=dict(width=style.line_width, color=style.series_colors[2])))
         layout["yaxis2"] = dict(overlaying="y", side="right", range=[-0.3, n_modes + 0.3],
                                 title=dict(text="modes"), showgrid=False)
         return figure(data, layout)

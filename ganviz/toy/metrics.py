@@ -71,7 +71,8 @@ def energy_distance(x: np.ndarray, y: np.ndarray, max_points: int = 2000, seed: 
     return max(0.0, 2 * mean_dist(x, y) - mean_dist(x, x) - mean_dist(y, y))
 
 
-def sliced_wasserstein(x: np.ndarray, y: np.ndarray, n_directions: int = 64, seed: int = 0) -> float:
+def sliced_wasserstein(x: np.ndarray, y: np.ndarray, n_directions: int = 64,
+                       seed: int = 0) -> float:
     """Sliced Wasserstein-1 distance (equal-size subsamples, sorted projections)."""
     x, y = _points(x, "x"), _points(y, "y")
     n = min(len(x), len(y))
@@ -117,7 +118,8 @@ class CircleDiagnostics:
         return asdict(self)
 
 
-def circle_diagnostics(samples: np.ndarray, radius: float = 1.0, bins: int = 36) -> CircleDiagnostics:
+def circle_diagnostics(samples: np.ndarray, radius: float = 1.0,
+                       bins: int = 36) -> CircleDiagnostics:
     """How well ``samples`` lie on a centred circle and spread around it."""
     x = _points(samples, "samples")
     r = np.sqrt((x**2).sum(1))
