@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-fast browser data bench clean
+.PHONY: setup run lint test test-fast screenshots browser data bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,16 @@ setup: $(VENV)/.installed browser
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-test: setup
+# ruff: lint and import order (config in pyproject.toml)
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+test: setup lint
 	$(PY) -m pytest -q
+
+# the README's pictures: the browser tests, told to copy their screenshots into docs/screenshots/
+screenshots: setup
+	GANVIZ_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q -m e2e
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not e2e"

@@ -80,7 +80,8 @@ class PlotStyle:
         """For redraws several times a second: no outline on the fake points (SVG strokes
         nearly double the browser's drawing time) and D's heatmap as a small PNG under the
         points (a layout image, see ``heat_rgba``): a new heatmap trace costs the browser a
-        full redraw (~50 ms), a new picture ~5 ms, and the points can then move without one."""
+        full redraw, a new picture a fraction of one, and the points can then move without
+        one (figures: docs/benchmark-notes.md)."""
         return replace(self, fake_outline=0.0, heat_image=True)
 
 
@@ -161,8 +162,9 @@ def arrow_segments(arrows: Arrows, display_range: Range, max_arrows: int = 160,
 def figure(data: list[dict], layout: dict) -> go.Figure:
     """A Figure from plain trace and layout dicts, without Plotly's per-property validation.
 
-    Validation costs ~40 ms per real-vs-fake figure against ~3 ms without it, and the live view
-    draws several figures a second for every open session. The dicts below use only valid
+    Validation costs an order of magnitude more than building the figure (see
+    docs/benchmark-notes.md), and the live view draws several figures a second for every open
+    session. The dicts below use only valid
     properties: tests/test_plots_toy.py validates every kind of figure once."""
     return go.Figure({"data": data, "layout": layout}, _validate=False)
 

@@ -37,6 +37,23 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+def save_screenshot(page, name: str, full_page: bool = False) -> Path:
+    """Screenshot ``page`` to artifacts/screenshots/NAME.png (ignored by git) and return the
+    path. The README's copies in docs/screenshots/ are refreshed only on purpose:
+    ``make screenshots`` sets GANVIZ_UPDATE_SCREENSHOTS=1, so ``make test`` leaves a clean
+    checkout."""
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=full_page)
+    assert shot.stat().st_size > 10_000, f"{shot} is suspiciously small"
+    if os.environ.get("GANVIZ_UPDATE_SCREENSHOTS") == "1":
+        docs = ROOT / "docs" / "screenshots"
+        docs.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, docs / shot.name)
+    return shot
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
