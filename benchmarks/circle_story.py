@@ -23,12 +23,10 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
 
 from benchmarks._context import machine_context  # noqa: E402
 
@@ -62,7 +60,8 @@ def measure(name: str, seeds: list[int], long_steps: tuple[int, ...] = ()) -> li
                          "diverged_at": None if diverged[i] < 0 else int(diverged[i]),
                          "seconds": round(secs / len(seeds), 2), "samples": xs[i]})
         rs = [r for r in rows if r["steps"] == steps]
-        print(f"  {name:24s} {steps:6d} steps: {sum(r['success'] for r in rs)}/{len(rs)} succeed; r_err "
+        print(f"  {name:24s} {steps:6d} steps: "
+              f"{sum(r['success'] for r in rs)}/{len(rs)} succeed; r_err "
               + " ".join(f"{r['radial_error']:.3f}" for r in rs) + "; cov "
               + " ".join(f"{r['angular_coverage']:.2f}" for r in rs), flush=True)
     return rows
@@ -75,24 +74,27 @@ def summarise(rows: list[dict]) -> list[dict]:
     for preset, steps in keys:
         rs = [r for r in rows if r["preset"] == preset and r["steps"] == steps]
 
-        def stat(k):
+        def stat(k, rs=rs):
             v = [r[k] for r in rs]
             return statistics.mean(v), (statistics.stdev(v) / len(v) ** 0.5 if len(v) > 1 else 0.0)
 
         out.append({"preset": preset, "steps": steps, "runs": len(rs),
                     "successes": sum(r["success"] for r in rs),
-                    **{k: stat(k) for k in ("radial_error", "angular_coverage", "angular_tv", "seconds")}})
+                    **{k: stat(k)
+                       for k in ("radial_error", "angular_coverage", "angular_tv", "seconds")}})
     return out
 
 
 def table(summary: list[dict]) -> str:
-    lines = ["| preset | steps | succeeded | radial error | angular coverage | angular TV | s / run |",
+    lines = ["| preset | steps | succeeded | radial error | angular coverage | angular TV "
+             "| s / run |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for s in summary:
-        def f(k, p=3):
+        def f(k, p=3, s=s):
             m, se = s[k]
             return f"{m:.{p}f} ± {se:.{p}f}"
-        lines.append(f"| {s['preset']} | {s['steps']:,} | {s['successes']}/{s['runs']} | {f('radial_error')} | "
+        lines.append(f"| {s['preset']} | {s['steps']:,} | {s['successes']}/{s['runs']} | "
+                     f"{f('radial_error')} | "
                      f"{f('angular_coverage', 2)} | {f('angular_tv', 2)} | "
                      f"{s['seconds'][0]:.0f} |")
     return "\n".join(lines)

@@ -48,9 +48,11 @@ def main(argv: list[str]) -> None:
         hq = dist <= 3 * sd
         counts = np.bincount(k[hq], minlength=len(c))
         miss = dist[~hq] / sd
-        rms = [round(float(np.sqrt((dist[hq & (k == j)] ** 2).mean()) / sd), 2) if counts[j] else None
+        rms = [round(float(np.sqrt((dist[hq & (k == j)] ** 2).mean()) / sd), 2)
+               if counts[j] else None
                for j in range(len(c))]
-        print(f"seed {seed}: {100 * hq.mean():.1f}% high quality, {(counts > 0).sum()}/{len(c)} modes, "
+        print(f"seed {seed}: {100 * hq.mean():.1f}% high quality, "
+              f"{(counts > 0).sum()}/{len(c)} modes, "
               f"per mode {counts.tolist()}; misses {len(miss)}: 3-6 std {(miss < 6).sum()}, "
               f"6-15 std {((miss >= 6) & (miss < 15)).sum()}, beyond {(miss >= 15).sum()}; "
               f"rms radius / std {rms}; {secs:.0f} s", flush=True)

@@ -78,16 +78,19 @@ def measure(dataset: str, seeds: list[int]) -> list[dict]:
         seconds = time.perf_counter() - t0
         ds = trainer.dataset
         real = ds.sample(SAMPLES, seed + 1)
-        row = {"dataset": dataset, "seed": seed, "steps": config.steps, "diverged_at": trainer.diverged_at,
+        row = {"dataset": dataset, "seed": seed, "steps": config.steps,
+               "diverged_at": trainer.diverged_at,
                "rejection_sampling": config.rejection_sampling,
-               "energy_distance": energy_distance(xs, real), "sliced_wasserstein": sliced_wasserstein(xs, real),
+               "energy_distance": energy_distance(xs, real),
+               "sliced_wasserstein": sliced_wasserstein(xs, real),
                "seconds_per_run": seconds, "train_seconds": train_s}
         if ds.centres is not None:
             mc = mode_coverage(xs, ds.centres, ds.std)
             row.update(modes=mc.modes, n_modes=mc.n_modes, high_quality=mc.high_quality,
                        min_per_mode=min(mc.per_mode))
             if config.rejection_sampling:
-                raw = mode_coverage(trainer.sample(SAMPLES, seed=seed, rejection=False), ds.centres, ds.std)
+                raw = mode_coverage(trainer.sample(SAMPLES, seed=seed, rejection=False),
+                                    ds.centres, ds.std)
                 row.update(raw_modes=raw.modes, raw_high_quality=raw.high_quality)
         if dataset in ACCEPT:
             n, hq, _ = ACCEPT[dataset]
@@ -104,15 +107,17 @@ def cli_wall_seconds(dataset: str, seeds: list[int]) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "ganviz", "toy", "--dataset", dataset, "--seed", str(seed),
-                            "--samples", str(SAMPLES), "--out", os.path.join(tmp, "x.npy"), "--no-progress"],
+            subprocess.run([sys.executable, "-m", "ganviz", "toy", "--dataset", dataset,
+                            "--seed", str(seed), "--samples", str(SAMPLES),
+                            "--out", os.path.join(tmp, "x.npy"), "--no-progress"],
                            cwd=ROOT, check=True, capture_output=True)
             out.append(time.perf_counter() - t0)
     return out
 
 
 def modes_table(rows: list[dict], cli: dict[str, list[float]]) -> str:
-    lines = ["| dataset | method | modes captured | % high quality | runs meeting the bar | s / run |",
+    lines = ["| dataset | method | modes captured | % high quality | runs meeting the bar "
+             "| s / run |",
              "|---|---|---:|---:|---:|---:|"]
     for dataset in ACCEPT:
         rs = [r for r in rows if r["dataset"] == dataset]
@@ -121,17 +126,21 @@ def modes_table(rows: list[dict], cli: dict[str, list[float]]) -> str:
         m, m_se = mean_se([r["modes"] for r in rs])
         q, q_se = mean_se([100 * r["high_quality"] for r in rs])
         n, hq, need = ACCEPT[dataset]
-        secs = f"{min(r['seconds_per_run'] for r in rs):.0f}-{max(r['seconds_per_run'] for r in rs):.0f}"
+        secs = (f"{min(r['seconds_per_run'] for r in rs):.0f}-"
+                f"{max(r['seconds_per_run'] for r in rs):.0f}")
         if cli.get(dataset):
             secs += f"; CLI {min(cli[dataset]):.0f}-{max(cli[dataset]):.0f}"
-        lines.append(f"| {dataset} | **ganviz {dataset}-default** ({rs[0]['steps']:,} steps) | "
+        lines.append(f"| {dataset} | **ganviz {dataset}-default** "
+                     f"({rs[0]['steps']:,} steps) | "
                      f"{m:.1f} ± {m_se:.1f} | {q:.1f} ± {q_se:.1f} | "
-                     f"{sum(r['passes'] for r in rs)}/{len(rs)} (bar: {n} modes, >= {100 * hq:.0f}%; "
+                     f"{sum(r['passes'] for r in rs)}/{len(rs)} "
+                     f"(bar: {n} modes, >= {100 * hq:.0f}%; "
                      f"need {need}) | {secs} |")
         if "raw_high_quality" in rs[0]:
             rm, rm_se = mean_se([r["raw_modes"] for r in rs])
             rq, rq_se = mean_se([100 * r["raw_high_quality"] for r in rs])
-            lines.append(f"| {dataset} | the same generator without rejection sampling | {rm:.1f} ± {rm_se:.1f} | "
+            lines.append(f"| {dataset} | the same generator without rejection sampling | "
+                         f"{rm:.1f} ± {rm_se:.1f} | "
                          f"{rq:.1f} ± {rq_se:.1f} | | |")
         for name, pm, pq in PUBLISHED[dataset]:
             lines.append(f"| {dataset} | {name} | {pm} | {pq} | | |")
@@ -139,7 +148,8 @@ def modes_table(rows: list[dict], cli: dict[str, list[float]]) -> str:
 
 
 def distance_table(rows: list[dict]) -> str:
-    lines = [f"| dataset | steps | passes (ED <= {ED_MAX}) | energy distance | sliced W1 | s / run |",
+    lines = [f"| dataset | steps | passes (ED <= {ED_MAX}) | energy distance | sliced W1 "
+             "| s / run |",
              "|---|---:|---:|---:|---:|---:|"]
     for dataset in (*ACCEPT, *OTHERS):
         rs = [r for r in rows if r["dataset"] == dataset]
@@ -148,8 +158,9 @@ def distance_table(rows: list[dict]) -> str:
         e, e_se = mean_se([r["energy_distance"] for r in rs])
         w, w_se = mean_se([r["sliced_wasserstein"] for r in rs])
         passes = sum(r["energy_distance"] <= ED_MAX for r in rs)
-        lines.append(f"| {dataset} | {rs[0]['steps']:,} | {passes}/{len(rs)} | {e:.4f} ± {e_se:.4f} | "
-                     f"{w:.3f} ± {w_se:.3f} | {statistics.median(r['seconds_per_run'] for r in rs):.0f} |")
+        lines.append(f"| {dataset} | {rs[0]['steps']:,} | {passes}/{len(rs)} | "
+                     f"{e:.4f} ± {e_se:.4f} | {w:.3f} ± {w_se:.3f} | "
+                     f"{statistics.median(r['seconds_per_run'] for r in rs):.0f} |")
     return "\n".join(lines)
 
 
@@ -192,7 +203,8 @@ def main() -> int:
                 f"{distance_table(rows)}\n")
         print(text, flush=True)
         (out / "toy-modes-results.md").write_text(text)
-        (out / "toy-modes-results.json").write_text(json.dumps({"rows": rows, "cli_wall_seconds": cli}, indent=1))
+        (out / "toy-modes-results.json").write_text(
+            json.dumps({"rows": rows, "cli_wall_seconds": cli}, indent=1))
     return 0
 
 

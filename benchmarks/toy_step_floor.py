@@ -87,7 +87,8 @@ def main() -> None:
     trainer = ToyTrainer(ToyConfig(**BENCH), chunk=1000)
     engine = trainer.engine
     fn = engine.train_fn("both")
-    hlo = fn.experimental_get_compiler_ir(trainer.state, tf.constant(10), engine.ctx)(stage="optimized_hlo")
+    hlo = fn.experimental_get_compiler_ir(trainer.state, tf.constant(10),
+                                          engine.ctx)(stage="optimized_hlo")
     k = step_kernels(hlo)
     print(f"one step: {k['dots']} matrix products, {k['dot_flops'] / 1e6:.2f} MFLOP; "
           f"{k['kernels']} other kernels writing {k['values']:,} values")
@@ -101,12 +102,14 @@ def main() -> None:
     dot_us = max(dot_act - leaky, 1e-3)
     gflops = 2 * 256 * 32 * 32 / dot_us / 1e3
     print(f"XLA kernels here: 256x32 @ 32x32 product ~{dot_us:.1f} us ({gflops:.0f} GFLOP/s, "
-          f"product + leaky ReLU {dot_act:.1f} us); element-wise over 256x32: multiply {mul:.2f} us "
-          f"({mul * 1e3 / 8192:.2f} ns a value), leaky ReLU {leaky:.2f} us ({leaky * 1e3 / 8192:.2f} ns)")
+          f"product + leaky ReLU {dot_act:.1f} us); element-wise over 256x32: "
+          f"multiply {mul:.2f} us ({mul * 1e3 / 8192:.2f} ns a value), "
+          f"leaky ReLU {leaky:.2f} us ({leaky * 1e3 / 8192:.2f} ns)")
     lo = k["dot_flops"] / (gflops * 1e3) + k["values"] * mul / 8192
     hi = k["dot_flops"] / (gflops * 1e3) + k["values"] * leaky / 8192
     print(f"implied step time, kernels back to back, no overhead: {lo:.0f}-{hi:.0f} us, "
-          f"i.e. at most {1e6 / hi:,.0f}-{1e6 / lo:,.0f} steps/s on one core (target 3,000 = 333 us)")
+          f"i.e. at most {1e6 / hi:,.0f}-{1e6 / lo:,.0f} steps/s on one core "
+          f"(target 3,000 = 333 us)")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -57,11 +57,13 @@ def keras_train_on_batch_steps_per_second(steps: int) -> float:
 
     def mlp(n_in, n_out, act):
         return keras.Sequential([keras.Input((n_in,)), layers.Dense(32), layers.LeakyReLU(0.2),
-                                 layers.Dense(32), layers.LeakyReLU(0.2), layers.Dense(n_out, activation=act)])
+                                 layers.Dense(32), layers.LeakyReLU(0.2),
+                                 layers.Dense(n_out, activation=act)])
 
     d = mlp(2, 1, "sigmoid")
     before = [w.numpy().copy() for w in d.weights]
-    d.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(1e-3, 0.5), metrics=["accuracy"])
+    d.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(1e-3, 0.5),
+              metrics=["accuracy"])
     g = mlp(latent, 2, None)
     d.trainable = False
     z_in = keras.Input((latent,))
@@ -94,7 +96,8 @@ def keras_train_on_batch_steps_per_second(steps: int) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=20_000)
     ap.add_argument("--keras-steps", type=int, default=300)
     ap.add_argument("--processes", type=int, default=3, help="fresh processes for the XLA loop")
@@ -116,9 +119,11 @@ def main() -> None:
     xla, xla_warm = statistics.median(rates), statistics.median(warms)
     plain, plain_warm = ganviz_steps_per_second(max(2000, args.steps // 4), jit=False)
     keras_rate = keras_train_on_batch_steps_per_second(args.keras_steps)
-    print(f"ToyTrainer, XLA fused loop     : {xla:9.0f} steps/s  (median of {len(rates)} processes; "
+    print(f"ToyTrainer, XLA fused loop     : {xla:9.0f} steps/s  "
+          f"(median of {len(rates)} processes; "
           f"compile + first 1000 steps {xla_warm:.1f} s)")
-    print(f"ToyTrainer, tf.function no XLA : {plain:9.0f} steps/s  (compile + first 1000 steps {plain_warm:.1f} s)")
+    print(f"ToyTrainer, tf.function no XLA : {plain:9.0f} steps/s  "
+          f"(compile + first 1000 steps {plain_warm:.1f} s)")
     print(f"Keras train_on_batch loop (SO) : {keras_rate:9.1f} steps/s")
     print(f"ratio ToyTrainer(best) / train_on_batch: {max(xla, plain) / keras_rate:.0f}x")
     print(f"kept: {'XLA' if xla >= plain else 'no XLA'} (ToyTrainer default jit_compile=True)")

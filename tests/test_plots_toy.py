@@ -151,12 +151,14 @@ def test_every_figure_is_valid_plotly():
     gx = np.linspace(-1.5, 1.5, 5)
     figs = [
         plots.real_vs_fake(_points(), _points(seed=1), RANGE, heat=plots.Heatmap(gx, gx, np.eye(5)),
-                           manifold=np.zeros((3, 3, 2)), arrows=plots.Arrows(_points(), _points(seed=2)),
+                           manifold=np.zeros((3, 3, 2)),
+                           arrows=plots.Arrows(_points(), _points(seed=2)),
                            title="t", style=plots.PlotStyle().live()),
         plots.real_vs_fake(_points(), _points(seed=1), RANGE, style=plots.PlotStyle.projector(),
                            heat=plots.Heatmap(gx, gx, np.eye(5) - 0.5, False, 0.0)),
         plots.loss_chart(steps, values), plots.accuracy_chart(steps, values),
-        plots.quality_chart(steps[:5], {"modes": np.arange(5.0), "high_quality": np.ones(5)}, n_modes=8),
+        plots.quality_chart(steps[:5], {"modes": np.arange(5.0), "high_quality": np.ones(5)},
+                            n_modes=8),
         plots.quality_chart(steps[:5], {"energy_distance": np.ones(5)}),
     ]
     for fig in figs:
@@ -172,7 +174,8 @@ def test_heat_rgba_maps_the_colour_stops_and_puts_the_top_row_first():
     assert rgba[0, 1, 3] == 0  # NaN: transparent
     assert rgba[1, 0].tolist() == [0, 0, 0, 255]
     assert rgba[1, 1].tolist() == [64, 64, 64, 255]  # halfway to the middle stop
-    np.testing.assert_array_equal(plots.heat_rgba(np.array([[-5.0, 9.0]]), 0, 1, scale)[0, :, 0], [0, 255])
+    np.testing.assert_array_equal(plots.heat_rgba(np.array([[-5.0, 9.0]]), 0, 1, scale)[0, :, 0],
+                                  [0, 255])
 
 
 def test_live_heatmap_image_covers_the_cells_a_heatmap_trace_would():
@@ -191,7 +194,8 @@ def test_live_heatmap_image_covers_the_cells_a_heatmap_trace_would():
     assert (im.xref, im.yref, im.layer, im.sizing) == ("x", "y", "below", "stretch")
     png = base64.b64decode(im.source.split(",", 1)[1])
     pixels = np.asarray(Image.open(io.BytesIO(png)))
-    np.testing.assert_array_equal(pixels, plots.heat_rgba(z, 0.0, 1.0, plots.PlotStyle().heat_scale))
+    np.testing.assert_array_equal(pixels,
+                                  plots.heat_rgba(z, 0.0, 1.0, plots.PlotStyle().heat_scale))
     assert not any(t.type == "heatmap" for t in fig.data)
     bar = _trace(fig, "D")
     assert bar.marker.showscale and (bar.marker.cmin, bar.marker.cmax) == (0.0, 1.0)

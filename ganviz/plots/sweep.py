@@ -9,7 +9,7 @@ Pure functions: NumPy arrays in, ``plotly.graph_objects.Figure`` out.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -35,7 +35,8 @@ def small_multiples(real: np.ndarray, fake: np.ndarray, display_range: Range,
         raise ValueError(f"fake must be (rows, cols, n, 2), got shape {fake.shape}")
     rows, cols = fake.shape[:2]
     if (len(row_labels), len(col_labels)) != (rows, cols):
-        raise ValueError(f"labels ({len(row_labels)}, {len(col_labels)}) do not match the grid ({rows}, {cols})")
+        raise ValueError(f"labels ({len(row_labels)}, {len(col_labels)}) "
+                         f"do not match the grid ({rows}, {cols})")
     real = np.asarray(real)
     fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
                         horizontal_spacing=0.012, vertical_spacing=0.012,
@@ -48,7 +49,8 @@ def small_multiples(real: np.ndarray, fake: np.ndarray, display_range: Range,
             first = i == 0 and j == 0
             fig.add_trace(go.Scattergl(x=real[:, 0], y=real[:, 1], mode="markers", name="real",
                                        legendgroup="real", showlegend=first, hoverinfo="skip",
-                                       marker=dict(size=size, color=style.real_color, opacity=0.35)),
+                                       marker=dict(size=size, color=style.real_color,
+                                                   opacity=0.35)),
                           row=i + 1, col=j + 1)
             fig.add_trace(go.Scattergl(x=f[:, 0], y=f[:, 1], mode="markers", name="fake",
                                        legendgroup="fake", showlegend=first, hoverinfo="skip",
@@ -62,7 +64,8 @@ def small_multiples(real: np.ndarray, fake: np.ndarray, display_range: Range,
     fig.update_yaxes(range=[y0, y1], showticklabels=False, showgrid=False, zeroline=False)
     fig.update_layout(height=cell_size * rows + 110, width=cell_size * cols + 120,
                       margin=dict(l=20, r=60, t=80, b=20), plot_bgcolor=style.background,
-                      paper_bgcolor=style.background, font=dict(size=style.font_size - 2, color=style.text_color),
+                      paper_bgcolor=style.background,
+                      font=dict(size=style.font_size - 2, color=style.text_color),
                       legend=dict(orientation="h", yanchor="bottom", y=1.07, x=0,
                                   font=dict(size=style.font_size)))
     fig.add_annotation(text="width →", xref="paper", yref="paper", x=1.0, y=1.07, showarrow=False,
@@ -71,13 +74,15 @@ def small_multiples(real: np.ndarray, fake: np.ndarray, display_range: Range,
 
 
 def metric_heatmap(values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
-                   metric: str, *, lower_is_better: bool = True, style: PlotStyle = PlotStyle()) -> go.Figure:
+                   metric: str, *, lower_is_better: bool = True,
+                   style: PlotStyle = PlotStyle()) -> go.Figure:
     """values: (rows, cols) a final metric per cell (mean over seeds; NaN = none yet), batch
     sizes down and widths across, each cell annotated with its value. Better cells are green
     whichever way the metric points."""
     values = np.asarray(values, np.float64)
     if values.shape != (len(row_labels), len(col_labels)):
-        raise ValueError(f"values {values.shape} do not match labels ({len(row_labels)}, {len(col_labels)})")
+        raise ValueError(f"values {values.shape} do not match labels "
+                         f"({len(row_labels)}, {len(col_labels)})")
     scale = "RdYlGn_r" if lower_is_better else "RdYlGn"
     text = [["–" if not np.isfinite(v) else f"{v:.3g}" for v in row] for row in values]
     fig = go.Figure(go.Heatmap(
@@ -88,7 +93,8 @@ def metric_heatmap(values: np.ndarray, row_labels: Sequence[str], col_labels: Se
     fig.update_yaxes(autorange="reversed", title="batch size", type="category")
     fig.update_xaxes(title="width", type="category")
     arrow = "lower is better" if lower_is_better else "higher is better"
-    fig.update_layout(title=dict(text=f"{metric} ({arrow}), mean over seeds", font=dict(size=style.title_size)),
+    fig.update_layout(title=dict(text=f"{metric} ({arrow}), mean over seeds",
+                                 font=dict(size=style.title_size)),
                       height=150 + 60 * len(row_labels), margin=dict(l=60, r=20, t=60, b=50),
                       font=dict(size=style.font_size, color=style.text_color),
                       paper_bgcolor=style.background)
