@@ -67,6 +67,45 @@ def measure(name: str, seeds: list[int], long_steps: tuple[int, ...] = ()) -> li
     return rows
 
 
+def measure_parabola(seeds: list[int], samples: int = SAMPLES) -> list[dict]:
+    """The asker's setup on the parabola (``so-parabola``), where it works: per seed, the energy
+    distance between ``samples`` generated points and as many fresh real ones."""
+    from benchmarks._stacked import train_stacked
+    from ganviz.toy import presets
+    from ganviz.toy.datasets import get_dataset
+    from ganviz.toy.metrics import energy_distance
+
+    configs = [presets.config("so-parabola", seed=s) for s in seeds]
+    ds = get_dataset("parabola")
+    rows = []
+    for steps, xs, diverged, secs in train_stacked(configs, [configs[0].steps], samples):
+        for i, seed in enumerate(seeds):
+            real = ds.sample(samples, 10_000 + seed)
+            rows.append({"preset": "so-parabola", "seed": seed, "steps": steps,
+                         "energy_distance": energy_distance(xs[i], real),
+                         "diverged_at": None if diverged[i] < 0 else int(diverged[i]),
+                         "seconds": round(secs / len(seeds), 2)})
+    return rows
+
+
+def parabola_line(rows: list[dict]) -> str:
+    ed = [r["energy_distance"] for r in rows]
+    se = statistics.stdev(ed) / len(ed) ** 0.5 if len(ed) > 1 else 0.0
+    return (f"so-parabola, {rows[0]['steps']:,} steps, {len(rows)} seeds: energy distance to "
+            f"real data {statistics.mean(ed):.4f} ± {se:.4f} (max {max(ed):.4f})")
+
+
+def merged_rows(folders: list[Path]) -> list[dict]:
+    """The rows of several earlier runs' circle-story-results.json: each preset's rows from
+    the folder that measured it at the most step counts (the first such folder)."""
+    runs = [json.loads((Path(f) / "circle-story-results.json").read_text()) for f in folders]
+    rows = []
+    for preset in dict.fromkeys(r["preset"] for run in runs for r in run):
+        best = max(runs, key=lambda run: len({r["steps"] for r in run if r["preset"] == preset}))
+        rows += [r for r in best if r["preset"] == preset]
+    return rows
+
+
 def summarise(rows: list[dict]) -> list[dict]:
     out = []
     keys = sorted({(r["preset"], r["steps"]) for r in rows},
@@ -137,7 +176,18 @@ def main() -> int:
     ap.add_argument("--long", action="store_true", help="carry so-question on to 20k and 40k steps")
     ap.add_argument("--long-presets", default="so-question")
     ap.add_argument("--out", default=str(ROOT / "docs"))
+    ap.add_argument("--parabola", action="store_true",
+                    help="measure so-parabola (energy distance) instead of the circle presets")
+    ap.add_argument("--merge", nargs="+", metavar="DIR",
+                    help="write the table of earlier runs' results folders instead of training")
     args = ap.parse_args()
+    if args.merge:
+        return write_merged([Path(d) for d in args.merge], Path(args.out))
+    if args.parabola:
+        rows = measure_parabola(list(range(args.seeds)))
+        print(machine_context(), parabola_line(rows), sep="\n", flush=True)
+        (Path(args.out) / "circle-story-parabola.json").write_text(json.dumps(rows, indent=1))
+        return 0
 
     from ganviz.toy import presets
 
@@ -162,6 +212,22 @@ def main() -> int:
             [{k: v for k, v in r.items() if k != "samples"} for r in rows], indent=1))
         typical_runs_png(rows, out / "img" / "circle-story.png",
                          {n: presets.config(n).circle_radius for n in {r["preset"] for r in rows}})
+    return 0
+
+
+def write_merged(folders: list[Path], out: Path) -> int:
+    """circle-story-results.md and .json in ``out`` from earlier runs' folders (see
+    ``merged_rows``), with each folder's machine line and the parabola line when present."""
+    rows = merged_rows(folders)
+    notes = [(f / "circle-story-results.md").read_text().splitlines()[0] for f in folders]
+    parabola = out / "circle-story-parabola.json"
+    extra = f"\n{parabola_line(json.loads(parabola.read_text()))}\n" if parabola.exists() else ""
+    (out / "circle-story-results.md").write_text(
+        "\n".join(notes) + f"\n<!-- merged by benchmarks/circle_story.py --merge -->\n"
+        f"Success: radial_error <= {RADIAL_MAX} and angular_coverage >= {COVERAGE_MIN} "
+        f"({SAMPLES} samples per run, seeds 0..9).\n\n{table(summarise(rows))}\n{extra}")
+    (out / "circle-story-results.json").write_text(json.dumps(rows, indent=1))
+    print(table(summarise(rows)))
     return 0
 
 
