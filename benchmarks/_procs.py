@@ -42,7 +42,8 @@ def descendants(pid: int) -> list[int]:
         out.append(p)
         try:
             for task in os.listdir(f"/proc/{p}/task"):
-                todo.extend(int(c) for c in Path(f"/proc/{p}/task/{task}/children").read_text().split())
+                children = Path(f"/proc/{p}/task/{task}/children").read_text().split()
+                todo.extend(int(c) for c in children)
         except OSError:
             pass
     return out
@@ -102,7 +103,7 @@ class CpuWindow:
         return (time.monotonic(), cpu_seconds(descendants(self.server_pid)),
                 thread_cpu_seconds(self.server_pid, self.train_thread), cpu_seconds(browser_pids()))
 
-    def start(self) -> "CpuWindow":
+    def start(self) -> CpuWindow:
         self._start = self._sample()
         return self
 

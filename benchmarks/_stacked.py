@@ -9,7 +9,7 @@ through the CLI reproduces the statistics, not bit-identical samples.
 from __future__ import annotations
 
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

@@ -167,7 +167,8 @@ def main() -> None:
             for spr in args.spr:
                 r = measure(browser, url, spr, args.seconds, args.warmup, proc.pid)
                 ok = r["steps_per_s_shown"] >= 1000 and r["plot_refreshes_per_s"] >= 4
-                print(f"{r['spr']:>13} {r['steps_per_s_shown']:>14,.0f} {r['steps_per_s_counter']:>16,.0f} "
+                print(f"{r['spr']:>13} {r['steps_per_s_shown']:>14,.0f} "
+                      f"{r['steps_per_s_counter']:>16,.0f} "
                       f"{r['plot_refreshes_per_s']:>17.2f} {r['longest_gap_s']:>14.2f}  "
                       f"{'yes' if ok else 'no'}", flush=True)
                 print(f"{'':>13} {CpuWindow.describe(r['cpu'])}", flush=True)

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._context import machine_context  # noqa: E402
-from benchmarks._procs import CHROMIUM_ARGS, PLOT_TITLE_JS, CpuWindow, stop, descendants  # noqa: E402
+from benchmarks._procs import CHROMIUM_ARGS, PLOT_TITLE_JS, CpuWindow, descendants, stop  # noqa: E402
 
 CHROMIUM = os.environ.get("GANVIZ_CHROMIUM", "/usr/bin/chromium")
 TRAIN_THREAD = "ganviz-train"
@@ -74,8 +74,8 @@ def start_server(ttl: int, status: Path, log: Path) -> tuple[subprocess.Popen, s
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2",
                GANVIZ_LIVE_STATUS=str(status))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.fileWatcherType", "none", "--server.disconnectedSessionTTL", str(ttl),
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
@@ -231,8 +231,7 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def main() -> None:
-    _stop_on_sigterm()
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60.0, help="training time measured")
@@ -242,6 +241,116 @@ def main() -> None:
     args = ap.parse_args()
     if not 1 <= args.sessions <= 64:
         raise SystemExit("--sessions must be 1..64")
+    return args
+
+
+def warm(browser, url: str, pid: int, status: Path, ttl: int) -> tuple[float, int]:
+    """One session plays and leaves; returns (server RSS MiB, threads) once it is released."""
+    print("warming up (one session: TensorFlow import, first compile) ...", flush=True)
+    cold = rss_mib(pid)
+    warm_up(browser, url, 8)
+    ok, waited = wait_released(pid, status, ttl + 60)
+    before, threads_before = rss_mib(pid), threads(pid)[0]
+    print(f"server RSS: cold {cold:.0f} MiB, after warm-up and its release {before:.0f} MiB "
+          f"(released: {ok}, {waited:.0f} s); threads {threads_before}")
+    return before, threads_before
+
+
+def classroom(browser, url: str, pid: int, n_sessions: int, seconds: float) -> dict:
+    """Open ``n_sessions`` pages, press Play in each, watch them for ``seconds``, close them.
+    Returns what was seen: per page (changes, steps), per page updates sent, health
+    latencies and failures, RSS during, CPU used, and the measured span."""
+    sampler = Sampler(url, pid)
+    sampler.start()
+    t_open = time.monotonic()
+    sessions = [open_page(browser, url, 180) for _ in range(n_sessions)]
+    opened = time.monotonic() - t_open
+    for _, page, _ in sessions:
+        press_play(page)
+    played = time.monotonic() - t_open - opened
+    print(f"opened {len(sessions)} pages in {opened:.0f} s, pressed Play in each in "
+          f"{played:.0f} s", flush=True)
+    time.sleep(5)  # every session's first refresh and its background trainer
+    for _, page, _ in sessions:
+        page.evaluate(WATCH_JS)
+    n_lat, n_rss = len(sampler.latencies), len(sampler.rss)
+    cpu = CpuWindow(pid).start()
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        # waiting through Playwright lets it deliver the websocket events as they come
+        sessions[0][1].wait_for_timeout(250)
+    t1 = time.monotonic()
+    seen = dict(span=t1 - t0, used=cpu.stop(),
+                watched=[page.evaluate("() => window.__watch") for _, page, _ in sessions],
+                sent=[d.between(t0, t1) for _, _, d in sessions],
+                latencies=sampler.latencies[n_lat:], during=sampler.rss[n_rss:],
+                failures=sampler.failures)
+    for context, _, _ in sessions:
+        context.close()
+    sampler.halt.set()
+    return seen
+
+
+def report_sessions(seen: dict) -> bool:
+    """Per-session table and summary; True when every page redrew at least once a second."""
+    span, sent = seen["span"], seen["sent"]
+    print(f"\n{'session':>7} {'steps':>8} {'steps/s':>8} {'drawn':>6} {'drawn/s':>8} "
+          f"{'longest gap s':>13} {'sent/s':>7}")
+    rates = []
+    for i, (w, n_sent) in enumerate(zip(seen["watched"], sent)):
+        changes = w["changes"]
+        (ta, sa), (tb, sb) = w["first"] or (0, 0), w["last"] or (0, 0)
+        steps = sb - sa
+        sps = steps / ((tb - ta) / 1000) if tb > ta else 0.0
+        rate = len(changes) / span
+        gaps = [(b - a) / 1000 for a, b in zip(changes, changes[1:])]
+        gap = max(gaps) if gaps else span
+        rates.append(rate)
+        print(f"{i + 1:>7} {steps:>8,} {sps:>8,.0f} {len(changes):>6} {rate:>8.2f} "
+              f"{gap:>13.2f} {n_sent / span:>7.2f}")
+    sent_rates = [n / span for n in sent]
+    print("drawn: plot changes seen in the page's DOM; sent: live-plot updates the server sent "
+          "that page (websocket frames)")
+    print(f"all sessions: drawn/s min {min(rates):.2f}, median {statistics.median(rates):.2f}; "
+          f"sent/s min {min(sent_rates):.2f}, median {statistics.median(sent_rates):.2f}")
+    if sum(sent):
+        per = seen["used"]["server"] * span / sum(sent) * 1000
+        print(f"server CPU per update sent: {per:.0f} ms (training included)")
+    return min(rates) >= 1.0
+
+
+def report_server(seen: dict) -> bool:
+    """Health latency, CPU and memory during the run; True when health answered under 1 s."""
+    lat_ms = sorted(x * 1000 for x in seen["latencies"])
+    print(f"\nhealth: {len(lat_ms)} checks during the run, median "
+          f"{statistics.median(lat_ms):.0f} ms, max {max(lat_ms):.0f} ms, "
+          f"failed {seen['failures']}")
+    print(CpuWindow.describe(seen["used"]))
+    during = seen["during"]
+    print(f"server RSS during: median {statistics.median(during):.0f} MiB, "
+          f"max {max(during):.0f} MiB")
+    return max(lat_ms) < 1000 and seen["failures"] == 0
+
+
+def report_left_behind(pid: int, status: Path, ttl: int, before: float,
+                       threads_before: int) -> dict[str, bool]:
+    """After every page closed and the TTL passed: memory, threads, sessions and models."""
+    ok, waited = wait_released(pid, status, ttl + 90)
+    time.sleep(2)
+    after = rss_mib(pid)
+    n_threads, n_train = threads(pid)
+    left = live_status(status)
+    print(f"after close: released {ok} in {waited:.0f} s; RSS {after:.0f} MiB "
+          f"({(after / before - 1) * 100:+.0f}% of before); threads {n_threads} (before "
+          f"{threads_before}), training threads {n_train}; janitor: {left}")
+    return {"memory after close within 20% of before": after <= 1.2 * before,
+            "nothing left behind (threads, sessions, models)": (
+                ok and n_train == 0 and left.get("sessions") == 0 and left.get("runs") == 0)}
+
+
+def main() -> None:
+    _stop_on_sigterm()
+    args = parse_args()
     print(machine_context())
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{args.sessions} sessions (one Chromium, one context each, on this machine), "
@@ -252,97 +361,16 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ganviz-classroom-"))
     status, log = tmp / "live.json", tmp / "streamlit.log"
     proc, url = start_server(args.ttl, status, log)
-    pid = proc.pid
     results: dict[str, bool] = {}
     try:
-        cold = rss_mib(pid)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            print("warming up (one session: TensorFlow import, first compile) ...", flush=True)
-            warm_up(browser, url, 8)
-            ok, waited = wait_released(pid, status, args.ttl + 60)
-            before = rss_mib(pid)
-            threads_before = threads(pid)[0]
-            print(f"server RSS: cold {cold:.0f} MiB, after warm-up and its release {before:.0f} MiB "
-                  f"(released: {ok}, {waited:.0f} s); threads {threads_before}")
-
-            sampler = Sampler(url, pid)
-            sampler.start()
-            sessions = []
-            t_open = time.monotonic()
-            for i in range(args.sessions):
-                sessions.append(open_page(browser, url, 180))
-            opened = time.monotonic() - t_open
-            for _, page, _ in sessions:
-                press_play(page)
-            played = time.monotonic() - t_open - opened
-            print(f"opened {len(sessions)} pages in {opened:.0f} s, pressed Play in each in "
-                  f"{played:.0f} s", flush=True)
-            time.sleep(5)  # every session's first refresh and its background trainer
-            for _, page, _ in sessions:
-                page.evaluate(WATCH_JS)
-            n_lat = len(sampler.latencies)
-            n_rss = len(sampler.rss)
-            cpu = CpuWindow(pid).start()
-            t0 = time.monotonic()
-            while time.monotonic() - t0 < args.seconds:
-                # waiting through Playwright lets it deliver the websocket events as they come
-                sessions[0][1].wait_for_timeout(250)
-            t1 = time.monotonic()
-            span = t1 - t0
-            used = cpu.stop()
-            watched = [page.evaluate("() => window.__watch") for _, page, _ in sessions]
-            sent = [d.between(t0, t1) for _, _, d in sessions]
-            lat = sampler.latencies[n_lat:]
-            during = sampler.rss[n_rss:]
-            fails = sampler.failures
-            for context, _, _ in sessions:
-                context.close()
-            sampler.halt.set()
+            before, threads_before = warm(browser, url, proc.pid, status, args.ttl)
+            seen = classroom(browser, url, proc.pid, args.sessions, args.seconds)
             browser.close()
-
-        print(f"\n{'session':>7} {'steps':>8} {'steps/s':>8} {'drawn':>6} {'drawn/s':>8} "
-              f"{'longest gap s':>13} {'sent/s':>7}")
-        rates = []
-        for i, (w, n_sent) in enumerate(zip(watched, sent)):
-            changes = w["changes"]
-            (ta, sa), (tb, sb) = w["first"] or (0, 0), w["last"] or (0, 0)
-            steps = sb - sa
-            sps = steps / ((tb - ta) / 1000) if tb > ta else 0.0
-            rate = len(changes) / span
-            gaps = [(b - a) / 1000 for a, b in zip(changes, changes[1:])]
-            gap = max(gaps) if gaps else span
-            rates.append(rate)
-            print(f"{i + 1:>7} {steps:>8,} {sps:>8,.0f} {len(changes):>6} {rate:>8.2f} {gap:>13.2f} "
-                  f"{n_sent / span:>7.2f}")
-        sent_rates = [n / span for n in sent]
-        print("drawn: plot changes seen in the page's DOM; sent: live-plot updates the server sent "
-              "that page (websocket frames)")
-        print(f"all sessions: drawn/s min {min(rates):.2f}, median {statistics.median(rates):.2f}; "
-              f"sent/s min {min(sent_rates):.2f}, median {statistics.median(sent_rates):.2f}")
-        if sum(sent):
-            per = used["server"] * span / sum(sent) * 1000
-            print(f"server CPU per update sent: {per:.0f} ms (training included)")
-        results["every session refreshes >= 1/s (drawn in its page)"] = min(rates) >= 1.0
-
-        lat_ms = sorted(x * 1000 for x in lat)
-        print(f"\nhealth: {len(lat)} checks during the run, median {statistics.median(lat_ms):.0f} ms, "
-              f"max {max(lat_ms):.0f} ms, failed {fails}")
-        results["health answered < 1 s"] = max(lat_ms) < 1000 and fails == 0
-
-        print(CpuWindow.describe(used))
-        print(f"server RSS during: median {statistics.median(during):.0f} MiB, max {max(during):.0f} MiB")
-        ok, waited = wait_released(pid, status, args.ttl + 90)
-        time.sleep(2)
-        after = rss_mib(pid)
-        n_threads, n_train = threads(pid)
-        left = live_status(status)
-        print(f"after close: released {ok} in {waited:.0f} s; RSS {after:.0f} MiB "
-              f"({(after / before - 1) * 100:+.0f}% of before); threads {n_threads} (before "
-              f"{threads_before}), training threads {n_train}; janitor: {left}")
-        results["memory after close within 20% of before"] = after <= 1.2 * before
-        results["nothing left behind (threads, sessions, models)"] = (
-            ok and n_train == 0 and left.get("sessions") == 0 and left.get("runs") == 0)
+        results["every session refreshes >= 1/s (drawn in its page)"] = report_sessions(seen)
+        results["health answered < 1 s"] = report_server(seen)
+        results.update(report_left_behind(proc.pid, status, args.ttl, before, threads_before))
     finally:
         stop(proc, 15)
     print(f"\nload average after (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{'x'.join(map(str, ckpt.image_shape))}): load {load_s:.1f} s, "
               f"first calls {', '.join(f'{w:.0f}' for w in warm_ms)} ms")
         for part, xs in (("generate", gen_ms), ("grid + PNG", enc_ms), ("total", total_ms)):
-            print(f"  {part:<11} median {np.median(xs):7.1f} ms   p90 {np.percentile(xs, 90):7.1f} ms"
+            print(f"  {part:<11} median {np.median(xs):7.1f} ms   "
+                  f"p90 {np.percentile(xs, 90):7.1f} ms"
                   f"   min {np.min(xs):6.1f} ms")
         print(f"  PNG size {len(png) / 1024:.0f} KiB")
     verdict = "meets" if worst < TARGET_MS else "MISSES"

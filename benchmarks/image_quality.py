@@ -39,6 +39,7 @@ def measure_checkpoint(name: str, seed: int, k: int, z_threshold: float, n_ndb: 
                        n_conditional: int, n_histogram: int, datasets: dict) -> dict:
     from ganviz import checkpoints
     from ganviz.eval import ndb
+    from ganviz.eval.classes import class_histogram, kl_divergence
     from ganviz.image import classifier as clf
     from ganviz.image import data
 
@@ -59,15 +60,16 @@ def measure_checkpoint(name: str, seed: int, k: int, z_threshold: float, n_ndb: 
     else:
         if ds_name not in datasets:
             datasets[ds_name] = data.load(ds_name)
-        train_hist = clf.class_histogram(datasets[ds_name].train_labels, 10)
+        train_hist = class_histogram(datasets[ds_name].train_labels, 10)
         images = ckpt.sample(n_histogram, seed=seed)
-        gen_hist = clf.class_histogram(clf.predict(model, images), 10)
+        gen_hist = class_histogram(clf.predict(model, images), 10)
         out["class_histogram"] = [round(float(v), 4) for v in gen_hist]
         out["classes_present"] = int(np.sum(gen_hist > 0))
-        out["class_kl"] = clf.kl_divergence(train_hist, gen_hist)
+        out["class_kl"] = kl_divergence(train_hist, gen_hist)
         out["class_kl_n"] = n_histogram
         if not collapsed:
-            out["class_histogram_pass"] = bool(out["classes_present"] == 10 and out["class_kl"] <= KL_CEILING)
+            out["class_histogram_pass"] = bool(out["classes_present"] == 10
+                                               and out["class_kl"] <= KL_CEILING)
     bins = ndb.fit_bins(ckpt.reference_images, k=k, seed=seed)
     samples = ckpt.sample(n_ndb, seed=seed + 1)
     res = ndb.evaluate(bins, samples, z_threshold=z_threshold)
@@ -92,7 +94,8 @@ def measure_classifiers(datasets: dict) -> list[dict]:
             datasets[ds_name] = data.load(ds_name)
         ds = datasets[ds_name]
         acc = clf.accuracy(clf.load_classifier(ds_name), ds.heldout_images, ds.heldout_labels)
-        rows.append({"classifier": ds_name, "heldout_accuracy": acc, "heldout_n": len(ds.heldout_labels),
+        rows.append({"classifier": ds_name, "heldout_accuracy": acc,
+                     "heldout_n": len(ds.heldout_labels),
                      "pass": bool(acc >= CLASSIFIER_FLOOR[ds_name])})
     return rows
 
@@ -114,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ganviz import checkpoints
 
-    names = args.checkpoints or [c.name for c in checkpoints.list() if c.ok]
+    names = args.checkpoints or [c.name for c in checkpoints.list_checkpoints() if c.ok]
     print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"TensorFlow {tf.__version__}; seed {args.seed}")
     datasets: dict = {}
@@ -123,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         if row.get("missing"):
             print(f"classifier {row['classifier']}: MISSING")
         else:
-            print(f"classifier {row['classifier']}: held-out accuracy {row['heldout_accuracy']:.4f} "
+            print(f"classifier {row['classifier']}: held-out accuracy "
+                  f"{row['heldout_accuracy']:.4f} "
                   f"on {row['heldout_n']} images  [{'PASS' if row['pass'] else 'FAIL'}]")
     for name in names:
         r = measure_checkpoint(name, args.seed, args.k, args.z_threshold, args.n_ndb,
@@ -131,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         results["checkpoints"].append(r)
         parts = [f"{name} ({r['model']}, {r['epochs']} epochs):"]
         if "conditional_accuracy" in r:
-            parts.append(f"conditional accuracy {r['conditional_accuracy']:.4f} on {r['conditional_accuracy_n']}"
+            parts.append(f"conditional accuracy {r['conditional_accuracy']:.4f} on "
+                         f"{r['conditional_accuracy_n']}"
                          f" [{'PASS' if r['conditional_accuracy_pass'] else 'FAIL'}]")
         if "class_kl" in r:
             verdict = "" if "class_histogram_pass" not in r else \

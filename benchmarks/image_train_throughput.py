@@ -103,13 +103,14 @@ class TutorialLoop:
 
 
 class GanvizLoop:
-    """ganviz.image.train.ImageGanTrainer on the same networks, as `train()` drives it:
+    """ganviz.image.trainer.ImageGanTrainer on the same networks, as `train()` drives it:
     a shuffled index per epoch, uint8 batches gathered on the host, fused steps."""
 
     def __init__(self, x_train: np.ndarray, batch_size: int, steps_per_call: int,
                  update: str = "alternating"):
+        from ganviz.image.config import ImageGanConfig
         from ganviz.image.models import Architecture
-        from ganviz.image.train import ImageGanConfig, ImageGanTrainer
+        from ganviz.image.trainer import ImageGanTrainer
 
         config = ImageGanConfig(dataset="fashion_mnist", batch_size=batch_size, latent_dim=LATENT,
                                 g_learning_rate=1e-3, d_learning_rate=1e-3, beta_1=0.9,
@@ -140,7 +141,8 @@ def forward_flops(model) -> float:
         if isinstance(layer, layers.Dense):
             total += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
         elif isinstance(layer, (layers.Conv2D, layers.Conv2DTranspose)):
-            kh, kw, a, b = layer.kernel.shape  # Conv2D: (kh, kw, in, out); transposed: (kh, kw, out, in)
+            # Conv2D: (kh, kw, in, out); transposed: (kh, kw, out, in)
+            kh, kw, a, b = layer.kernel.shape
             if isinstance(layer, layers.Conv2DTranspose):  # every input pixel scatters a kernel
                 h, w = layer.input.shape[1:3]
             else:  # every output pixel gathers one
@@ -199,9 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     ds = data.load("fashion_mnist")
     x = ds.train_images[: args.train_images]
     print(f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
-          f"load average {os.getloadavg()[0]:.1f}, numpy 256x256 matmul {matmul_gflops():.0f} GFLOP/s, "
+          f"load average {os.getloadavg()[0]:.1f}, "
+          f"numpy 256x256 matmul {matmul_gflops():.0f} GFLOP/s, "
           f"GPUs {len(tf.config.list_physical_devices('GPU'))}; "
-          f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
+          f"Python {platform.python_version()}, TensorFlow {tf.__version__}, "
+          f"Keras {keras.__version__}")
     print(f"data: {ds.source}; first {len(x)} training images; batch {args.batch_size}; "
           f"networks: the tutorial's G (Dense 7x7x128, ConvT 64 5x5, ConvT 1 5x5) and D "
           f"(Conv 64 5x5, Conv 128 5x5, Dense 1)")
@@ -216,27 +220,38 @@ def main(argv: list[str] | None = None) -> int:
     for r in range(args.rounds):
         for name, loop in loops.items():
             results[name].append(timed(loop, args.steps, args.batch_size))
-        print(f"round {r + 1}: " + "   ".join(f"{k} {v[-1]:6.1f} img/s" for k, v in results.items()),
+        rates = "   ".join(f"{k} {v[-1]:6.1f} img/s" for k, v in results.items())
+        print(f"round {r + 1}: " + rates,
               flush=True)
+    report(results, args.batch_size, list(loops))
+    return 0
+
+
+def report(results: dict[str, list[float]], batch_size: int, loops: list[str]) -> None:
+    """Median images/s per loop, the arithmetic they achieve and the speed-ups."""
+    from benchmarks._context import matmul_gflops
+
     med = {k: statistics.median(v) for k, v in results.items()}
     base = med["tutorial loop"]
     print("median images/s: " + ", ".join(f"{k} {v:.1f}" for k, v in med.items()))
     flops = step_flops(forward_flops(tutorial_generator()), forward_flops(tutorial_discriminator()),
-                       args.batch_size)
+                       batch_size)
     per_loop = {"tutorial loop": flops["alternating"], "ganviz alternating": flops["alternating"],
                 "ganviz simultaneous": flops["simultaneous"]}
     print(f"arithmetic per step: alternating {flops['alternating'] / 1e9:.2f} GFLOP, simultaneous "
-          f"{flops['simultaneous'] / 1e9:.2f} GFLOP (Dense and convolution layers; backward = 2x forward)")
-    print("achieved: " + ", ".join(f"{k} {med[k] / args.batch_size * per_loop[k] / 1e9:.1f} GFLOP/s"
+          f"{flops['simultaneous'] / 1e9:.2f} GFLOP (Dense and convolution layers; "
+          "backward = 2x forward)")
+    print("achieved: " + ", ".join(f"{k} {med[k] / batch_size * per_loop[k] / 1e9:.1f} GFLOP/s"
                                    for k in loops) +
           "; 1.5x the tutorial loop needs " + ", ".join(
-              f"{name} {1.5 * base / args.batch_size * flops[name] / 1e9:.1f} GFLOP/s" for name in flops) +
+              f"{name} {1.5 * base / batch_size * flops[name] / 1e9:.1f} GFLOP/s"
+              for name in flops) +
           f"; TensorFlow's 1024x1024 matmul here: {tf_matmul_gflops():.1f} GFLOP/s")
     for name in ("ganviz alternating", "ganviz simultaneous"):
         print(f"speed-up {name} / tutorial loop: {med[name] / base:.2f}x (acceptance: >= 1.5x)")
-    print(f"load average now {os.getloadavg()[0]:.1f} (other work on the machine slows every loop); "
+    print(f"load average now {os.getloadavg()[0]:.1f} "
+          "(other work on the machine slows every loop); "
           f"numpy 256x256 matmul {matmul_gflops():.0f} GFLOP/s")
-    return 0
 
 
 if __name__ == "__main__":

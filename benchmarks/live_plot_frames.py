@@ -6,7 +6,7 @@ the page draws it while playing, in two styles:
 - ``live``: ``PlotStyle.live()``, D's heatmap a layout picture: the live-plot component moves
   the points with ``Plotly.animate`` and swaps title and picture (no full redraw);
 - ``heatmap trace``: the same figure with D's heatmap as a smoothed heatmap trace (the live
-  style before session 7): every frame takes ``Plotly.react``'s full redraw.
+  style before the picture heatmap): every frame takes ``Plotly.react``'s full redraw.
 
 Each sequence is posted to the real component (``ganviz/ui/live_plot_frontend/index.html``,
 served from a temporary folder next to the plotly package's own plotly.min.js) in headless
@@ -38,7 +38,8 @@ CHROMIUM = os.environ.get("GANVIZ_CHROMIUM", "/usr/bin/chromium")
 
 POST_FRAMES_JS = """async (frames) => {
   const drawn = (n) => new Promise(res => {
-    const poll = () => Number(document.body.dataset.renders || 0) >= n ? res() : setTimeout(poll, 0);
+    const poll = () =>
+      Number(document.body.dataset.renders || 0) >= n ? res() : setTimeout(poll, 0);
     poll();
   });
   const times = [];
@@ -61,7 +62,7 @@ def frames(n: int) -> dict[str, list[str]]:
     from ganviz.toy.presets import BENCH
     from ganviz.toy.trainer import ToyTrainer
     from ganviz.ui.live_plot import figure_json
-    from ganviz.ui.toy_lab import LIVE_GRID_STRIDE, LIVE_POINTS, LIVE_REAL_POINTS
+    from ganviz.ui.toy_view import LIVE_GRID_STRIDE, LIVE_POINTS, LIVE_REAL_POINTS
 
     trainer = ToyTrainer(ToyConfig(**BENCH))
     live = plots.PlotStyle().live()
@@ -100,7 +101,8 @@ def main() -> None:
         (tmp / "live").mkdir()
         shutil.copy(ROOT / "ganviz" / "ui" / "live_plot_frontend" / "index.html", tmp / "live")
         # index.html loads ../ganviz.ui.live_plot.plotly_js/plotly.min.js (see live_plot.py)
-        (tmp / "ganviz.ui.live_plot.plotly_js").symlink_to(Path(plotly.__file__).parent / "package_data")
+        plotly_js = Path(plotly.__file__).parent / "package_data"
+        (tmp / "ganviz.ui.live_plot.plotly_js").symlink_to(plotly_js)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM,
                                          args=CHROMIUM_ARGS + ["--allow-file-access-from-files"])

@@ -60,7 +60,8 @@ def timed(fn, repeats: int) -> tuple[list[float], list[float], object]:
     return walls, cpus, out
 
 
-def report(label: str, walls: list[float], cpus: list[float], target_s: float, extra: str = "") -> None:
+def report(label: str, walls: list[float], cpus: list[float], target_s: float,
+           extra: str = "") -> None:
     wall = statistics.median(walls)
     print(f"{label}: median {wall:7.3f} s wall, {statistics.median(cpus):7.3f} s CPU  "
           f"(wall runs: {', '.join(f'{t:.3f}' for t in walls)}{extra})  "
@@ -83,13 +84,16 @@ def main() -> int:
           f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, scipy {scipy.__version__}, "
           f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"data: {source}; train {train.shape}, query {query.shape}")
-    print(f"k-means: K={K}, k-means++, n_init={KMEANS_N_INIT}, max_iter={KMEANS_MAX_ITER}, algorithm={KMEANS_ALGORITHM}, seed {args.seed}")
+    print(f"k-means: K={K}, k-means++, n_init={KMEANS_N_INIT}, max_iter={KMEANS_MAX_ITER}, "
+          f"algorithm={KMEANS_ALGORITHM}, seed {args.seed}")
 
     fit_walls, fit_cpus, bins = timed(lambda: fit_bins(train, K, seed=args.seed), args.fit_repeats)
     report("fit_bins ", fit_walls, fit_cpus, 20, f"; {bins.n_iter} k-means iterations")
-    eval_walls, eval_cpus, result = timed(lambda: evaluate(bins, query, z_threshold=4), args.eval_repeats)
+    eval_walls, eval_cpus, result = timed(lambda: evaluate(bins, query, z_threshold=4),
+                                          args.eval_repeats)
     report("evaluate ", eval_walls, eval_cpus, 1)
-    white_walls, white_cpus, white_bins = timed(lambda: fit_bins(train, K, whiten=True, seed=args.seed), 1)
+    white_walls, white_cpus, white_bins = timed(
+        lambda: fit_bins(train, K, whiten=True, seed=args.seed), 1)
     print(f"fit_bins whiten=True: {white_walls[0]:.3f} s wall, {white_cpus[0]:.3f} s CPU "
           f"({white_bins.n_iter} k-means iterations)")
     print(f"load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # Pillow is imported where images are drawn
+    from PIL import Image
 
 REAL_RGB = (120, 160, 220)
 FAKE_RGB = (220, 60, 40)
 
 
 def scatter_frame(real: np.ndarray, fake: np.ndarray, display_range, size: int = 360,
-                  caption: str = "") -> "Image.Image":
+                  caption: str = "") -> Image.Image:
     """One frame: real points (blue) and fake points (red) over the display range."""
     from PIL import Image, ImageDraw
 
@@ -34,7 +38,7 @@ def scatter_frame(real: np.ndarray, fake: np.ndarray, display_range, size: int =
     return img
 
 
-def gif_bytes(frames: Sequence["Image.Image"], ms_per_frame: int = 120) -> bytes:
+def gif_bytes(frames: Sequence[Image.Image], ms_per_frame: int = 120) -> bytes:
     """An endlessly looping animated GIF of ``frames``."""
     if not frames:
         raise ValueError("no frames to write")
@@ -46,5 +50,6 @@ def gif_bytes(frames: Sequence["Image.Image"], ms_per_frame: int = 120) -> bytes
 
 def training_gif(snapshots: Sequence, display_range, size: int = 360) -> bytes:
     """GIF of training from Snapshot objects (fixed-noise fake points at each moment)."""
-    frames = [scatter_frame(s.real, s.fake, display_range, size, f"step {s.step}") for s in snapshots]
+    frames = [scatter_frame(s.real, s.fake, display_range, size, f"step {s.step}")
+              for s in snapshots]
     return gif_bytes(frames)

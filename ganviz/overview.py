@@ -1,11 +1,18 @@
-"""What this install holds (pages, datasets, presets, checkpoints), for the home page.
+"""What this install holds (pages, datasets, presets, checkpoints), for the home page, and the
+order of the app's pages in its navigation.
 
 Cheap: imports no TensorFlow."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+HOME_TITLE = "Home"
+# Streamlit's classic pages/ convention: an optional number, then the name; numbered pages
+# first, in number order, then the rest by name (streamlit.source_util.page_sort_key).
+PAGE_FILE = re.compile(r"([0-9]*)[_ -]*(.*)\.py")
 
 
 @dataclass(frozen=True)
@@ -49,3 +56,21 @@ def overview(root: Path) -> Overview:
     ckpts = tuple(sorted(d.name for d in ckpt_dir.iterdir() if (d / "card.json").exists())) \
         if ckpt_dir.is_dir() else ()
     return Overview(pages, len(dataset_names()), len(PRESETS), ckpts)
+
+
+def page_sort_key(file: Path) -> tuple[float, str]:
+    """(number or inf, lower-case name) of a page file: `10_b.py` after `2_a.py`."""
+    number, name = PAGE_FILE.fullmatch(file.name).groups()
+    return (float(number) if number else float("inf"), name.lower())
+
+
+def page_files(root: Path) -> tuple[str, ...]:
+    """The pages of the app, as paths relative to `root` ("pages/1_Toy_GAN_Lab.py", ...): every
+    .py file of root/pages/ but hidden ones and __init__.py, in Streamlit's classic order (the
+    files its pages/ folder convention would list)."""
+    folder = root / "pages"
+    if not folder.is_dir():
+        return ()
+    files = [f for f in folder.glob("*.py")
+             if not f.name.startswith(".") and f.name != "__init__.py"]
+    return tuple(f"pages/{f.name}" for f in sorted(files, key=page_sort_key))

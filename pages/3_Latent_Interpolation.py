@@ -22,7 +22,8 @@ PICK_COUNT = 16
 
 def randomise_seeds() -> None:
     rng = np.random.default_rng()
-    st.session_state["lat_seed_a"], st.session_state["lat_seed_b"] = (int(s) for s in rng.integers(0, 10_000, 2))
+    seed_a, seed_b = (int(s) for s in rng.integers(0, 10_000, 2))
+    st.session_state["lat_seed_a"], st.session_state["lat_seed_b"] = seed_a, seed_b
     st.session_state["lat_source"] = "Seeds"
 
 
@@ -85,8 +86,10 @@ def show_strip(images: np.ndarray, caption: str, key: str, play: bool) -> None:
         st.image(gif, caption="Animation (loops A → B → A)", width=28 * 6)
     png = plots.png_bytes(plots.image_strip(images, scale=4))
     left, right = st.columns(2)
-    left.download_button("Download GIF", gif, f"{ckpt.name}_{key}.gif", "image/gif", key=f"{key}_gif")
-    right.download_button("Download PNG", png, f"{ckpt.name}_{key}.png", "image/png", key=f"{key}_png")
+    left.download_button("Download GIF", gif, f"{ckpt.name}_{key}.gif", "image/gif",
+                         key=f"{key}_gif")
+    right.download_button("Download PNG", png, f"{ckpt.name}_{key}.png", "image/png",
+                          key=f"{key}_png")
 
 
 with tabs["Strip A → B"]:
@@ -95,9 +98,9 @@ with tabs["Strip A → B"]:
         images = ckpt.generate(path, labels_for(steps))
         play = st.toggle("Play as animation", True, key="lat_play")
         show_strip(images, f"{method} from A (left) to B (right), {steps} steps", "strip", play)
-        st.plotly_chart(plots.norm_plot(
-            {m: latent.latent_norms(latent.interpolate(z_a, z_b, steps, m)) for m in latent.METHODS},
-            ckpt.latent_dim, reference), key="lat_norm_strip")
+        norms = {m: latent.latent_norms(latent.interpolate(z_a, z_b, steps, m))
+                 for m in latent.METHODS}
+        st.plotly_chart(plots.norm_plot(norms, ckpt.latent_dim, reference), key="lat_norm_strip")
         st.caption(f"Real draws z ~ N(0, I_{ckpt.latent_dim}) have norms in the grey band (a chi "
                    "distribution). The straight line dips inside it: the generator sees latents "
                    "it never saw in training, and the middle images fade. slerp stays on it.")

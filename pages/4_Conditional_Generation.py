@@ -5,7 +5,6 @@ Widgets -> ganviz.image.latent (class grid, truncation) -> Checkpoint.generate -
 ganviz.image.conditional.classify -> ganviz.plots.images.
 """
 
-import numpy as np
 import streamlit as st
 
 from ganviz import checkpoints as ckpts

@@ -20,7 +20,7 @@ import pytest
 from ganviz import checkpoints as ckpts
 from ganviz.toy import datasets
 from ganviz.toy.fields import LRS
-from ganviz.ui.toy_lab import FIELD_PREFIX
+from ganviz.ui.toy_config import FIELD_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "checkpoints"
@@ -142,7 +142,8 @@ def test_toy_lab_batch_4096_with_width_512_trains_a_step():
 def test_toy_lab_learning_rate_at_its_maximum_diverges_with_a_message_and_reset_works():
     # plain SGD at lr 1.0 overflows within ~40 steps on this dataset (Adam's steps stay bounded)
     # (no latent categories: with them this recipe's SGD at lr 1.0 happens to stay bounded)
-    at = app(TOY, {**TINY, "g_optimizer": "sgd", "d_optimizer": "sgd", "spr": "200", "latent_categories": "0"})
+    at = app(TOY, {**TINY, "g_optimizer": "sgd", "d_optimizer": "sgd", "spr": "200",
+                   "latent_categories": "0"})
     for name in ("g_lr", "d_lr"):
         at.select_slider(key=FIELD_PREFIX + name).set_value(LRS[-1]).run()
     assert (lab(at).config.g_lr, lab(at).config.d_lr) == (1.0, 1.0)
@@ -156,7 +157,8 @@ def test_toy_lab_learning_rate_at_its_maximum_diverges_with_a_message_and_reset_
         assert_ok(at)
     assert run.diverged_at is not None and 0 < run.diverged_at < 200
     assert not lab(at).playing
-    assert any(f"Training diverged at step {run.diverged_at:,}" in e for e in messages(at)), messages(at)
+    diverged = f"Training diverged at step {run.diverged_at:,}"
+    assert any(diverged in e for e in messages(at)), messages(at)
     # the last good state is kept: its step and finite weights, and the page still draws
     assert shown_step(at) == run.step == run.diverged_at
     assert all(np.isfinite(w.numpy()).all() for key in ("g", "d") for w in run.trainer.state[key])
@@ -176,7 +178,9 @@ def test_toy_lab_garbage_csv_is_refused_with_the_row():
     for name, data, problem in [
         ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "photo.csv: row "),
         ("long.csv", b"1," + b"9" * 200_000 + b"\n", "long.csv: row 1 cannot be read as CSV"),
-        ("semicolons.csv", b"x;y\n" + b"1;2\n" * 20, "semicolons.csv: row 1 has 1 columns, expected 2 (x, y); separate x and y with a comma, not ';'"),
+        ("semicolons.csv", b"x;y\n" + b"1;2\n" * 20,
+         "semicolons.csv: row 1 has 1 columns, expected 2 (x, y); separate x and y with a "
+         "comma, not ';'"),
         ("nan.csv", b"x,y\n" + b"1,2\n" * 5 + b"nan,1\n", "nan.csv: row 7 is not finite"),
     ]:
         at.file_uploader(key="toy_csv").set_value((name, data, "text/csv")).run()
@@ -199,7 +203,8 @@ def test_toy_lab_oversized_csv_is_refused():
     too_big = b"0,0\n" * (datasets.MAX_CSV_BYTES // 4 + 1)  # over the byte cap: not even parsed
     at.file_uploader(key="toy_csv").set_value(("big.csv", too_big, "text/csv")).run()
     assert_ok(at)
-    assert any("big.csv: the file is 64.0 MB; at most 64 MB" in e for e in messages(at)), messages(at)
+    too_large = "big.csv: the file is 64.0 MB; at most 64 MB"
+    assert any(too_large in e for e in messages(at)), messages(at)
     assert lab(at).points is None and lab(at).config.dataset == "gaussians2"
     step_once(at)
 
@@ -240,7 +245,8 @@ def test_toy_lab_malformed_query_parameters_are_ignored_with_a_notice():
     for part in ("batch_size='1e400': batch_size must be in 2..4096, got inf",
                  "seed='nan': seed must be in 0..2147483647, got nan",
                  "steps='-inf'", "g_lr='NaN'",
-                 "d_width='99999999999999999999999': d_width must be in 1..512, got 99999999999999999999999",
+                 "d_width='99999999999999999999999': d_width must be in 1..512, "
+                 "got 99999999999999999999999",
                  "d_lr='<script>alert(1)</script>': d_lr must be a number",
                  "latent_dim=''", "combined_batch='maybe'", "spr='1e9'", "projector='2'",
                  "mode='../../etc'", "unknown parameter 'evil_key'", "preset='no-such-preset'"):
@@ -257,16 +263,19 @@ def test_corrupt_checkpoint_folders_raise_clear_errors(hostile_root):
                        match="'truncated': generator.keras cannot be loaded: it is truncated "
                              r"or not a .keras file \(was training interrupted"):
         ckpts.load("truncated", root=hostile_root)
-    with pytest.raises(ckpts.CorruptCheckpointError, match="'garbage_card': card.json is unreadable"):
+    with pytest.raises(ckpts.CorruptCheckpointError,
+                       match="'garbage_card': card.json is unreadable"):
         ckpts.load("garbage_card", root=hostile_root)
     listed = {s.name: s for s in ckpts.list_checkpoints(hostile_root)}
-    assert not listed["garbage_card"].ok and "card.json is unreadable" in listed["garbage_card"].problem
+    garbage = listed["garbage_card"]
+    assert not garbage.ok and "card.json is unreadable" in garbage.problem
     assert ckpts.load("good_cond", root=hostile_root).sample(2).shape == (2, 28, 28, 1)
 
 
 @pytest.mark.parametrize("page, select", [
     (LATENT, "lat_ckpt_name"), (CONDITIONAL, "cond_ckpt_name")])
-def test_corrupt_checkpoints_give_a_message_on_the_image_pages(page, select, hostile_root, use_root):
+def test_corrupt_checkpoints_give_a_message_on_the_image_pages(page, select, hostile_root,
+                                                               use_root):
     use_root(hostile_root)
     at = app(page)
     assert_ok(at)
@@ -347,7 +356,8 @@ def test_escaping_paths_typed_into_a_page_are_refused(hostile_root, use_root):
         at.sidebar.text_input(key="lat_ckpt_path").set_value(path).run()
         assert_ok(at)
         errors = messages(at)
-        assert any(e.startswith("Cannot use this checkpoint: refusing checkpoint path") for e in errors), \
+        refused = "Cannot use this checkpoint: refusing checkpoint path"
+        assert any(e.startswith(refused) for e in errors), \
             (path, errors)
         assert not at.get("image")
     at.sidebar.text_input(key="lat_ckpt_path").set_value(str(hostile_root / "good_cond")).run()
@@ -378,7 +388,8 @@ def test_interrupted_training_run_leaves_the_last_checkpoint_usable(tmp_path, us
     snaps = loaded.epochs()
     assert [s.epoch for s in snaps] == list(range(1, done + 2))
     assert snaps[0].load_samples()[0].ndim == 4
-    with pytest.raises(ckpts.CorruptCheckpointError, match=f"epoch {done + 1}: {nxt}.npz is unreadable"):
+    with pytest.raises(ckpts.CorruptCheckpointError,
+                       match=f"epoch {done + 1}: {nxt}.npz is unreadable"):
         snaps[-1].load_samples()
 
     at = app(INSPECTOR)

@@ -4,14 +4,17 @@ files in checkpoints/ (loaded, never retrained)."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
 
 from ganviz import checkpoints
-from ganviz.checkpoints import (Card, CorruptCheckpointError, IncompleteCheckpointError,
-                                UnknownCheckpointError)
+from ganviz.checkpoints import (
+    Card,
+    CorruptCheckpointError,
+    IncompleteCheckpointError,
+    UnknownCheckpointError,
+)
 from ganviz.image.models import Architecture, build_generator
 
 SHIPPED = ["mnist_dcgan", "mnist_cdcgan", "fashion_dcgan", "fashion_cdcgan", "mnist_collapsed"]
@@ -48,7 +51,8 @@ def test_round_trip_and_generate(saved):
     ckpt = checkpoints.load("cond")
     assert ckpt.name == "cond" and ckpt.latent_dim == 5 and ckpt.image_shape == (28, 28, 1)
     assert ckpt.conditional and ckpt.num_classes == 3 and ckpt.class_names == ("a", "b", "c")
-    assert ckpt.reference_images.shape == (4, 28, 28, 1) and ckpt.reference_labels.tolist() == [0, 1, 2, 0]
+    assert ckpt.reference_images.shape == (4, 28, 28, 1)
+    assert ckpt.reference_labels.tolist() == [0, 1, 2, 0]
     z = ckpt.latent(6, seed=1)
     assert z.shape == (6, 5) and z.dtype == np.float32
     np.testing.assert_array_equal(z, ckpt.latent(6, seed=1))
@@ -78,13 +82,14 @@ def test_label_errors(saved):
 def test_list_reads_cards_only(saved):
     (saved / "classifiers").mkdir()
     (saved / "classifiers" / "mnist.keras").write_bytes(b"x")
-    rows = checkpoints.list()
+    rows = checkpoints.list_checkpoints()
     assert [r.name for r in rows] == ["cond", "uncond"]
     assert all(r.ok and r.card.epochs == 1 for r in rows)
 
 
 def test_unknown_and_refused_names(saved):
-    with pytest.raises(UnknownCheckpointError, match="unknown checkpoint 'nope'.*available: cond, uncond"):
+    with pytest.raises(UnknownCheckpointError,
+                       match="unknown checkpoint 'nope'.*available: cond, uncond"):
         checkpoints.load("nope")
     with pytest.raises(UnknownCheckpointError, match="refusing"):
         checkpoints.load("../../definitely/not/here")
@@ -96,7 +101,7 @@ def test_incomplete_and_corrupt(saved):
     (saved / "uncond" / "samples.png").unlink()
     with pytest.raises(IncompleteCheckpointError, match="missing samples.png"):
         checkpoints.load("uncond")
-    assert not {r.name: r for r in checkpoints.list()}["uncond"].ok
+    assert not {r.name: r for r in checkpoints.list_checkpoints()}["uncond"].ok
 
     (saved / "cond" / "card.json").write_text("{not json")
     with pytest.raises(CorruptCheckpointError, match="card.json"):
@@ -142,10 +147,13 @@ def test_save_replaces_atomically_and_carries_epochs(saved):
 
 
 def test_image_grid_known_layout():
+    from ganviz.image.pixels import grid_array
+
     images = np.stack([np.full((2, 2, 1), v, np.uint8) for v in (10, 20, 30)])
-    grid = checkpoints.image_grid(images, columns=2, pad=1)
+    grid = grid_array(images, columns=2, pad=1)
     assert grid.shape == (7, 7, 1)
-    assert grid[1, 1, 0] == 10 and grid[1, 4, 0] == 20 and grid[4, 1, 0] == 30 and grid[4, 4, 0] == 255
+    assert grid[1, 1, 0] == 10 and grid[1, 4, 0] == 20
+    assert grid[4, 1, 0] == 30 and grid[4, 4, 0] == 255
 
 
 # ---------------------------------------------------------------------------- shipped files
@@ -169,7 +177,8 @@ def test_shipped_checkpoint_loads_and_samples(name):
     assert ckpt.conditional == name.endswith("_cdcgan")
     images = ckpt.sample(10, seed=0)
     assert images.shape == (10, 28, 28, 1) and images.dtype == np.uint8
-    assert ckpt.reference_images.shape[1:] == (28, 28, 1) and len(ckpt.reference_labels) == len(ckpt.reference_images)
+    assert ckpt.reference_images.shape[1:] == (28, 28, 1)
+    assert len(ckpt.reference_labels) == len(ckpt.reference_images)
     assert ckpt.epochs() and ckpt.epochs()[-1].epoch == card.epochs
 
 
@@ -182,4 +191,5 @@ def test_shipped_classifiers_know_their_reference_images(dataset, floor):
     name = "mnist_cdcgan" if dataset == "mnist" else "fashion_cdcgan"
     ckpt = checkpoints.load(name, root=checkpoints.DEFAULT_ROOT)
     acc = classifier.accuracy(model, ckpt.reference_images, ckpt.reference_labels)
-    assert acc >= floor, f"{dataset} classifier: {acc:.4f} on {len(ckpt.reference_labels)} held-out images"
+    assert acc >= floor, (f"{dataset} classifier: {acc:.4f} on {len(ckpt.reference_labels)} "
+                          "held-out images")

@@ -11,7 +11,8 @@ from PIL import Image
 
 from ganviz.__main__ import build_parser, main
 
-TINY = ["--batch-size", "8", "--filters", "4", "--latent-dim", "4", "--eval-samples", "30", "--quiet"]
+TINY = ["--batch-size", "8", "--filters", "4", "--latent-dim", "4", "--eval-samples", "30",
+        "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,8 @@ def test_help_lists_the_commands(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["train", "--help"])
     out = capsys.readouterr().out
-    for flag in ("--dataset", "--model", "--epochs", "--batch-size", "--out", "--resume", "--strategy"):
+    for flag in ("--dataset", "--model", "--epochs", "--batch-size", "--out", "--resume",
+                 "--strategy"):
         assert flag in out
 
 
@@ -104,7 +106,8 @@ def test_sample_npy_and_png(trained, tmp_path, capsys):
                  "--seed", "3", "--out", str(tmp_path / "t.npy")]) == 0
     np.testing.assert_array_equal(arr, np.load(tmp_path / "t.npy"))  # same seed, same label
     png = tmp_path / "grid.png"
-    assert main(["sample", "--checkpoint", str(trained / "dcgan"), "--n", "12", "--out", str(png)]) == 0
+    assert main(["sample", "--checkpoint", str(trained / "dcgan"), "--n", "12",
+                 "--out", str(png)]) == 0
     with Image.open(png) as im:
         assert im.size[0] > 28 * 10  # ten per row, magnified
 

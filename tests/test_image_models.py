@@ -1,5 +1,5 @@
-"""ganviz.image.models / train: shapes, safe-mode round trips, loss known answers, and a
-few real train steps on tiny random data (nothing large is trained here)."""
+"""ganviz.image.models / losses / config / trainer: shapes, safe-mode round trips, loss known
+answers, and a few real train steps on tiny random data (nothing large is trained here)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from ganviz.image import models, train
+from ganviz.image import losses, models, pixels
+from ganviz.image.config import ImageGanConfig
 from ganviz.image.models import Architecture
+from ganviz.image.trainer import ImageGanTrainer
 
 
 @pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3)])
@@ -75,19 +77,19 @@ def test_architecture_dict_round_trip():
 
 def test_uint8_conversions_known_answers():
     x = np.array([-1.0, -0.5, 0.0, 1.0, 1.5], np.float32).reshape(1, 5, 1, 1)
-    np.testing.assert_array_equal(models.to_uint8(x).ravel(), [0, 64, 128, 255, 255])
-    np.testing.assert_allclose(models.to_unit_range(np.array([0, 255], np.uint8)), [-1, 1])
+    np.testing.assert_array_equal(pixels.to_uint8(x).ravel(), [0, 64, 128, 255, 255])
+    np.testing.assert_allclose(pixels.to_unit_range(np.array([0, 255], np.uint8)), [-1, 1])
 
 
 def test_losses_known_answers():
     zeros = np.zeros((4, 1), np.float32)
     # at D's indifference point each term is log 2
-    assert np.allclose(train.ns_discriminator_loss(zeros, zeros), 2 * math.log(2))
-    assert np.allclose(train.ns_generator_loss(zeros), math.log(2))
+    assert np.allclose(losses.ns_discriminator_loss(zeros, zeros), 2 * math.log(2))
+    assert np.allclose(losses.ns_generator_loss(zeros), math.log(2))
     real, fake = np.full((2, 1), 3.0, np.float32), np.full((2, 1), -1.0, np.float32)
-    assert np.allclose(train.wasserstein_discriminator_loss(real, fake), -4.0)
-    assert np.allclose(train.wasserstein_generator_loss(fake), 1.0)
-    assert set(train.LOSSES) == {"non_saturating", "wasserstein_gp"}
+    assert np.allclose(losses.wasserstein_discriminator_loss(real, fake), -4.0)
+    assert np.allclose(losses.wasserstein_generator_loss(fake), 1.0)
+    assert set(losses.LOSSES) == {"non_saturating", "wasserstein_gp"}
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -104,18 +106,23 @@ def test_losses_known_answers():
 ])
 def test_config_refuses_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        train.ImageGanConfig(**kwargs)
+        ImageGanConfig(**kwargs)
 
 
 def _tiny_trainer(loss="non_saturating", model="dcgan", strategy="default", seed=0, g_ema=0.0,
                   packing=1):
-    config = train.ImageGanConfig(loss=loss, model=model, batch_size=8, latent_dim=8,
+    config = ImageGanConfig(loss=loss, model=model, batch_size=8, latent_dim=8,
                                   base_filters=4, strategy=strategy, seed=seed, steps_per_call=2,
                                   g_ema=g_ema, packing=packing)
     arch = Architecture(latent_dim=8, base_filters=4, num_classes=3 if model == "cdcgan" else None,
                         d_normalization="layer" if loss == "wasserstein_gp" else "batch",
                         packing=packing)
-    return train.ImageGanTrainer(config, arch)
+    return ImageGanTrainer(config, arch)
+
+
+def _changed(before, variables) -> bool:
+    """Whether any variable differs from its copy in `before`."""
+    return any(not np.allclose(a, np.array(b)) for a, b in zip(before, variables))
 
 
 def _tiny_batches(seed=0):
@@ -133,8 +140,8 @@ def test_train_chunk_updates_both_networks(loss, model):
     assert set(stats) == {"d_loss", "g_loss", "d_real_logit", "d_fake_logit"}
     assert all(np.isfinite(v) for v in stats.values())
     assert int(trainer.step.numpy()) == 2
-    assert any(not np.allclose(a, np.array(b)) for a, b in zip(g_before, trainer.generator.trainable_variables))
-    assert any(not np.allclose(a, np.array(b)) for a, b in zip(d_before, trainer.discriminator.trainable_variables))
+    assert _changed(g_before, trainer.generator.trainable_variables)
+    assert _changed(d_before, trainer.discriminator.trainable_variables)
 
 
 def test_training_is_reproducible_from_the_seed():
@@ -203,7 +210,7 @@ def test_packed_discriminator_judges_packs(loss):
     g_before = [np.array(v) for v in trainer.generator.trainable_variables]
     stats = trainer.train_chunk(images, labels)
     assert all(np.isfinite(v) for v in stats.values())
-    assert any(not np.allclose(a, np.array(b)) for a, b in zip(g_before, trainer.generator.trainable_variables))
+    assert _changed(g_before, trainer.generator.trainable_variables)
     if loss == "non_saturating":  # the loss is averaged over packs, not images
         per_pack = trainer.loss.discriminator(logits, logits)
         mean = tf.nn.compute_average_loss(per_pack, global_batch_size=trainer._d_batch)
@@ -225,12 +232,13 @@ def test_auxiliary_classifier_head_and_step():
     """AC-GAN head: D returns (n, 1 + classes); the class loss trains with the GAN loss."""
     arch = Architecture(latent_dim=8, base_filters=4, num_classes=3, auxiliary_classifier=True)
     d = models.build_discriminator(arch)
-    assert tuple(d([np.zeros((2, 28, 28, 1), np.float32), np.array([0, 2], np.int32)]).shape) == (2, 4)
+    logits = d([np.zeros((2, 28, 28, 1), np.float32), np.array([0, 2], np.int32)])
+    assert tuple(logits.shape) == (2, 4)
     with pytest.raises(ValueError, match="needs num_classes"):
         Architecture(auxiliary_classifier=True)
-    config = train.ImageGanConfig(model="cdcgan", batch_size=8, latent_dim=8, base_filters=4,
+    config = ImageGanConfig(model="cdcgan", batch_size=8, latent_dim=8, base_filters=4,
                                   steps_per_call=2, update="simultaneous")
-    trainer = train.ImageGanTrainer(config, arch)
+    trainer = ImageGanTrainer(config, arch)
     stats = trainer.train_chunk(*_tiny_batches())
     assert all(np.isfinite(v) for v in stats.values())
     # with the auxiliary term D's loss exceeds the pure GAN loss's floor of 0 by the class CE

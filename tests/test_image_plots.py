@@ -7,6 +7,8 @@ import pytest
 from PIL import Image
 
 from ganviz import checkpoints as ckpts
+from ganviz.image import pixels
+from ganviz.image.checkpoints import samples_png
 from ganviz.image.conditional import Verdicts, softmax
 from ganviz.image.latent import interpolate, latent_norms, reference_norms
 from ganviz.plots import images as P
@@ -15,9 +17,25 @@ RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, (13, 28, 28, 1), dtype=np.uint8)
 
 
+def test_plots_and_checkpoints_share_one_grid():
+    """One grid for pages and checkpoint files: samples.png decodes to the plots' grid."""
+    assert P.grid_array is pixels.grid_array and P.image_grid is pixels.image_grid
+    assert P.png_bytes is pixels.png_bytes
+    with Image.open(io.BytesIO(samples_png(IMAGES))) as png:
+        np.testing.assert_array_equal(np.asarray(png), np.asarray(P.image_grid(IMAGES, 10, 2)))
+
+
 @pytest.mark.parametrize("columns", [1, 4, 5, 13])
-def test_grid_matches_the_checkpoint_modules_grid(columns):
-    np.testing.assert_array_equal(P.grid_array(IMAGES, columns), ckpts.image_grid(IMAGES, columns))
+def test_grid_known_layout(columns):
+    """Image i sits at row i // columns, column i % columns, 2 white pixels around each."""
+    grid = P.grid_array(IMAGES, columns)
+    rows = -(-len(IMAGES) // columns)
+    assert grid.shape == (rows * 30 + 2, min(columns, 13) * 30 + 2, 1)
+    for i, image in enumerate(IMAGES):
+        r, c = divmod(i, columns)
+        np.testing.assert_array_equal(grid[2 + 30 * r: 30 * (r + 1), 2 + 30 * c: 30 * (c + 1)],
+                                      image)
+    assert (grid[:2] == 255).all() and (grid[:, :2] == 255).all()
 
 
 def test_strip_is_one_row_and_png_round_trips():

@@ -38,7 +38,8 @@ def test_figure_json_round_trips_every_trace_and_the_layout():
         for name in ("x", "y", "z"):
             if getattr(trace, name, None) is not None:
                 assert sent[name]["dtype"] == "f4"
-                np.testing.assert_allclose(_decode(sent[name]), np.asarray(getattr(trace, name), float),
+                np.testing.assert_allclose(_decode(sent[name]),
+                                           np.asarray(getattr(trace, name), float),
                                            rtol=1e-6, atol=1e-6)  # NaN breaks survive too
     assert _decode(spec["data"][0]["z"]).shape == (4, 6)
     assert spec["layout"]["title"]["text"] == "step 7"
@@ -56,7 +57,8 @@ def test_live_figure_json_carries_the_heatmap_as_a_picture_and_fixed_axes():
     spec = json.loads(figure_json(fig))
     assert all(t["type"] == "scatter" for t in spec["data"])
     assert spec["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
-    assert spec["layout"]["xaxis"]["range"] == [-1.5, 1.5] and spec["layout"]["yaxis"]["range"] == [-1.5, 1.5]
+    assert spec["layout"]["xaxis"]["range"] == [-1.5, 1.5]
+    assert spec["layout"]["yaxis"]["range"] == [-1.5, 1.5]
 
 
 def test_figure_json_handles_numpy_scalars_and_integer_arrays():

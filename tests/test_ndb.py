@@ -24,7 +24,8 @@ from ganviz.eval.ndb import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-RING_CENTERS = np.array([[math.cos(2 * math.pi * i / 8), math.sin(2 * math.pi * i / 8)] for i in range(8)])
+RING_CENTERS = np.array([[math.cos(2 * math.pi * i / 8), math.sin(2 * math.pi * i / 8)]
+                         for i in range(8)])
 GRID_CENTERS = np.array([[x, y] for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)], dtype=float)
 
 
@@ -94,7 +95,8 @@ def test_removed_ring_modes_are_exactly_the_under_represented_bins(ring_bins):
     dropped = [2, 5]
     query = mixture(RING_CENTERS, 4000, 0.05, seed=1, modes=[0, 1, 3, 4, 6, 7])
     result = evaluate(ring_bins, query, z_threshold=4)
-    assert sorted(result.under_represented.tolist()) == sorted(ring_bins.assign(RING_CENTERS[dropped]).tolist())
+    dropped_bins = ring_bins.assign(RING_CENTERS[dropped])
+    assert sorted(result.under_represented.tolist()) == sorted(dropped_bins.tolist())
     assert result.query_proportions[result.under_represented].tolist() == [0.0, 0.0]
     # the six kept modes each hold 1/6 instead of 1/8 of the query: all over-represented
     assert len(result.over_represented) == 6 and result.NDB == 8
@@ -126,7 +128,8 @@ def test_bins_are_ordered_by_size_and_centres_are_member_means():
     assert np.all(np.diff(bins.train_counts) <= 0)
     assert bins.train_counts.sum() == 3000 and bins.train_proportions.sum() == pytest.approx(1.0)
     for b in range(bins.K):
-        np.testing.assert_allclose(bins.centers[b], train[bins.train_bins == b].mean(axis=0), atol=1e-12)
+        np.testing.assert_allclose(bins.centers[b], train[bins.train_bins == b].mean(axis=0),
+                                   atol=1e-12)
 
 
 def test_fit_is_seeded_and_bins_are_reusable(ring_bins):
@@ -285,7 +288,9 @@ def test_cli_human_summary(npy_files):
 def test_cli_bad_input_exits_2_with_one_line(npy_files, tmp_path, args, message):
     flags = {"--train": npy_files["train"], "--query": npy_files["query"], "--bins": "6"}
     flag, value = args
-    flags[flag] = npy_files.get(value, str(tmp_path / "missing.npy")) if flag in ("--train", "--query") else value
+    if flag in ("--train", "--query"):
+        value = npy_files.get(value, str(tmp_path / "missing.npy"))
+    flags[flag] = value
     done = run_cli(*[item for pair in flags.items() for item in pair])
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr
@@ -297,7 +302,8 @@ def test_cli_unknown_checkpoint_exits_2(npy_files):
     assert done.returncode == 2 and "Traceback" not in done.stderr
 
 
-def test_cli_checkpoint_generates_the_query_and_defaults_train_to_its_reference(monkeypatch, capsys):
+def test_cli_checkpoint_generates_the_query_and_defaults_train_to_its_reference(monkeypatch,
+                                                                               capsys):
     # A stand-in checkpoint (no TensorFlow): a "generator" that only draws 2 of 4 image kinds.
     from ganviz import checkpoints
     from ganviz.__main__ import main
@@ -313,7 +319,8 @@ def test_cli_checkpoint_generates_the_query_and_defaults_train_to_its_reference(
             return kinds[np.random.default_rng(seed).integers(0, 2, n)]
 
     monkeypatch.setattr(checkpoints, "load", lambda name: FakeCheckpoint())
-    assert main(["ndb", "--checkpoint", "fake", "--n", "400", "--bins", "4", "--z-threshold", "4", "--json"]) == 0
+    assert main(["ndb", "--checkpoint", "fake", "--n", "400", "--bins", "4",
+                 "--z-threshold", "4", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["K"] == 4 and len(out["under_represented"]) == 2 and out["NDB"] == 4
     assert out["train"] == "reference images of fake"

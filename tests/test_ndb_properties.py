@@ -17,7 +17,8 @@ FAST = settings(max_examples=40, deadline=None)
 @st.composite
 def histograms(draw, k=None):
     k = k or draw(st.integers(2, 12))
-    weights = draw(st.lists(st.integers(0, 50), min_size=k, max_size=k).filter(lambda w: sum(w) > 0))
+    weights = draw(st.lists(st.integers(0, 50), min_size=k, max_size=k)
+                   .filter(lambda w: sum(w) > 0))
     return np.array(weights, dtype=float) / sum(weights)
 
 
@@ -51,7 +52,8 @@ def test_z_test_matches_the_formula_and_is_antisymmetric(pair, n1, n2):
         if expected_se > 0:
             expected_z = (p1[i] - p2[i]) / expected_se
             assert math.isclose(z[i], expected_z, rel_tol=1e-9, abs_tol=1e-12)
-            assert math.isclose(p[i], math.erfc(abs(expected_z) / math.sqrt(2)), rel_tol=1e-9, abs_tol=1e-300)
+            assert math.isclose(p[i], math.erfc(abs(expected_z) / math.sqrt(2)), rel_tol=1e-9,
+                                abs_tol=1e-300)
     z_swapped, p_swapped, _ = two_proportion_z_test(p2, n2, p1, n1)
     np.testing.assert_allclose(z_swapped, -z, atol=1e-12)
     np.testing.assert_allclose(p_swapped, p, atol=1e-12)
@@ -66,7 +68,8 @@ def test_nearest_center_finds_the_closest_centre(seed, n, k, d):
     chosen = nearest_center(x, centers)
     distances = ((x[:, None, :] - centers[None]) ** 2).sum(-1)
     # ties may pick either centre: compare distances, not indices
-    np.testing.assert_allclose(distances[np.arange(n), chosen], distances.min(axis=1), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(distances[np.arange(n), chosen], distances.min(axis=1),
+                               rtol=1e-9, atol=1e-9)
 
 
 @settings(max_examples=25, deadline=None)

@@ -1,4 +1,5 @@
-"""AppTest of the Mode-collapse inspector: every widget changed once, no exception, a visible effect."""
+"""AppTest of the Mode-collapse inspector: every widget changed once, no exception, a visible
+effect."""
 
 import base64
 import json
@@ -61,7 +62,8 @@ def test_every_image_widget_once():
     at = ok(at.radio(key="insp_test").set_value("|z| > threshold").run())
     assert "|z| > 4" in json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     at = ok(at.number_input(key="insp_z").set_value(2.5).run())
-    assert "|z| > 2.5" in json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert "|z| > 2.5" in json.loads(
+        at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     at = ok(at.radio(key="insp_test").set_value("p-value < alpha").run())
     at = ok(at.number_input(key="insp_alpha").set_value(0.01).run())
     assert "p < 0.01" in json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
@@ -93,7 +95,8 @@ def test_toy_view_trains_and_draws_bins_as_cells():
     at = ok(app().run())
     at = ok(at.radio(key="insp_view").set_value("Toy").run())
     assert any("Train and score" in i.value for i in at.info)
-    at = ok(at.selectbox(key="insp_toy_setup").set_value(at.selectbox(key="insp_toy_setup").options[1]).run())
+    setups = at.selectbox(key="insp_toy_setup").options
+    at = ok(at.selectbox(key="insp_toy_setup").set_value(setups[1]).run())
     at = ok(at.number_input(key="insp_toy_steps").set_value(300).run())
     at = ok(at.number_input(key="insp_toy_n").set_value(500).run())
     at = ok(at.button(key="insp_toy_train").click().run())

@@ -35,7 +35,8 @@ def at() -> AppTest:
 def test_default_is_the_askers_circle_setup(at):
     assert at.selectbox(key="sweep_dataset").value == "circle"
     assert at.selectbox(key="sweep_preset").value == "so-question"
-    assert "Step 0 of 2,000" in status(at) and "16 runs (4 batch sizes × 4 widths of the generator" in status(at)
+    assert "Step 0 of 2,000" in status(at)
+    assert "16 runs (4 batch sizes × 4 widths of the generator" in status(at)
     assert "Live energy distance" in captions(at)
     # run alone, the page cannot resolve the Lab page: plain links with the query parameters
     links = [m.value for m in at.markdown if "/Toy_GAN_Lab?" in m.value]
@@ -54,7 +55,8 @@ def test_links_open_the_lab_through_the_app():
     assert len(links) == 16
     link = next(e for e in links if "256 × 16-32" in e.proto.label)
     assert link.proto.page == "Toy_GAN_Lab"
-    assert link.proto.query_string == "dataset=circle&preset=so-question&g_layers=16%2C32&batch_size=256"
+    assert link.proto.query_string == ("dataset=circle&preset=so-question&g_layers=16%2C32"
+                                       "&batch_size=256")
 
 
 def test_every_widget_once(at):

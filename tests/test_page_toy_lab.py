@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from ganviz.toy import presets
-from ganviz.ui.toy_lab import FIELD_PREFIX, FIELD_WIDGETS
+from ganviz.toy.fields import FIELD_WIDGETS
+from ganviz.ui.toy_config import FIELD_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "pages" / "1_Toy_GAN_Lab.py"
@@ -93,7 +94,9 @@ def _new_value(w, current):
         return current + 1
     if w.kind in ("select", "select_slider"):
         options = list(w.options)
-        return options[(options.index(current) + 1) % len(options)] if current in options else options[0]
+        if current not in options:
+            return options[0]
+        return options[(options.index(current) + 1) % len(options)]
     if w.kind == "toggle":
         return not current
     if w.kind == "slider":
@@ -167,7 +170,8 @@ def test_bad_csv_shows_the_engine_message_and_good_csv_trains():
     at = page()
     at.file_uploader(key="toy_csv").set_value(("bad.csv", b"x,y\n0,1\n1,oops\n", "text/csv")).run()
     assert_ok(at)
-    assert any("bad.csv: row 3 is not numeric" in e.value for e in at.error), [e.value for e in at.error]
+    errors = [e.value for e in at.error]
+    assert any("bad.csv: row 3 is not numeric" in e for e in errors), errors
     assert lab(at).points is None
     rows = "x,y\n" + "\n".join(f"{i / 10:.1f},{(i % 5) / 5:.1f}" for i in range(40))
     at.file_uploader(key="toy_csv").set_value(("mine.csv", rows.encode(), "text/csv")).run()
@@ -211,8 +215,8 @@ def test_why_circles_fail_runs_two_in_lockstep():
 
 
 def test_saved_model_loads_back():
+    from ganviz.live.run import LabRun
     from ganviz.toy.config import ToyConfig
-    from ganviz.ui.toy_session import LabRun
 
     run = LabRun(ToyConfig(dataset="line", g_width=8, d_width=8))
     run.tick(7)
@@ -223,7 +227,8 @@ def test_saved_model_loads_back():
     assert lab(at).run.step == 7
     assert lab(at).config == run.config
     assert shown_step(at) == 7
-    at.file_uploader(key="toy_model_upload").set_value(("junk.zip", b"not a zip", "application/zip")).run()
+    junk = ("junk.zip", b"not a zip", "application/zip")
+    at.file_uploader(key="toy_model_upload").set_value(junk).run()
     assert_ok(at)
     assert any("not a zip file" in e.value for e in at.error)
 

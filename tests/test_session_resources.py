@@ -13,11 +13,18 @@ import pytest
 
 os.environ.setdefault("GANVIZ_TOY_XLA", "0")  # UI logic under test, not XLA's compile
 
-from ganviz.toy.config import ToyConfig  # noqa: E402
-from ganviz.ui import toy_session  # noqa: E402
-from ganviz.ui.toy_session import (  # noqa: E402
-    FairGate, LabRun, LiveTrainer, SessionRegistry, live_trainer_threads, train_turn,
+from ganviz.live import run as live_run  # noqa: E402
+from ganviz.live.run import LabRun  # noqa: E402
+from ganviz.live.scheduler import (  # noqa: E402
+    CHUNK_S,
+    FairGate,
+    LiveTrainer,
+    StopReason,
+    live_trainer_threads,
+    train_turn,
 )
+from ganviz.live.sessions import SessionRegistry  # noqa: E402
+from ganviz.toy.config import ToyConfig  # noqa: E402
 
 TINY = dict(dataset="line", g_width=8, d_width=8, batch_size=32, dataset_size=500)
 
@@ -56,9 +63,9 @@ def test_gate_grants_turns_in_arrival_order_and_never_more_than_its_slots():
 
     with gate.turn():  # hold the gate until all three queue up behind it
         threads = [threading.Thread(target=session, args=(n, 5)) for n in "abc"]
-        for t in threads:
+        for i, t in enumerate(threads):
             t.start()
-            assert _wait(lambda: gate.waiting >= threads.index(t) + 1, 5)
+            assert _wait(lambda n=i + 1: gate.waiting >= n, 5)
     for t in threads:
         t.join(10)
     assert most[0] == 1
@@ -145,7 +152,7 @@ def test_a_new_network_compiles_outside_the_gate_then_trains_in_lockstep():
 def test_lab_run_trains_in_short_turns():
     run = _run()
     run.train(1)
-    run.last_seconds_per_step = toy_session.CHUNK_S / 7  # pretend: 7 steps fill one turn
+    run.last_seconds_per_step = CHUNK_S / 7  # pretend: 7 steps fill one turn
     gate = _RecordingGate([run])
     run.train(30, gate=gate)
     assert run.step == 31
@@ -161,7 +168,7 @@ def test_live_trainer_trains_in_the_background_and_stops_when_asked():
     assert _wait(lambda: run.step > 40)
     assert live.running and live_trainer_threads() >= 1
     live.stop()
-    assert not live.running and live.stopped == "stopped"
+    assert not live.running and live.stopped is StopReason.STOPPED
     step = run.step
     time.sleep(0.3)
     assert run.step == step  # nothing trains after stop() returned
@@ -183,23 +190,23 @@ def test_live_trainer_keeps_to_its_speed_limit():
 def test_live_trainer_stops_at_the_recommended_steps():
     run = _run(steps=60)
     run.train(2)
-    live = LiveTrainer([run], steps_per_refresh=1000, refresh_s=0.2, stop_at_recommended=True).start()
+    live = LiveTrainer([run], steps_per_refresh=1000, refresh_s=0.2, stop_at_target=True).start()
     assert _wait(lambda: not live.running)
-    assert live.stopped == "recommended" and run.step == 60
+    assert live.stopped is StopReason.TARGET and run.step == 60
 
 
 def test_live_trainer_stops_when_the_page_stops_looking_or_the_browser_leaves():
     run = _run()
     run.train(2)
     idle = LiveTrainer([run], steps_per_refresh=5, refresh_s=0.2, lease_s=0.3).start()
-    assert _wait(lambda: not idle.running, 10) and idle.stopped == "idle"
+    assert _wait(lambda: not idle.running, 10) and idle.stopped is StopReason.IDLE
     connected = [True]
     gone = LiveTrainer([run], steps_per_refresh=5, refresh_s=0.2,
                        is_connected=lambda: connected[0]).start()
     time.sleep(0.2)
     assert gone.running
     connected[0] = False
-    assert _wait(lambda: not gone.running, 10) and gone.stopped == "disconnected"
+    assert _wait(lambda: not gone.running, 10) and gone.stopped is StopReason.DISCONNECTED
     assert _wait(lambda: live_trainer_threads() == 0, 10)
 
 
@@ -208,26 +215,26 @@ def test_live_trainer_stops_on_divergence_and_reports_errors():
     run.train(1)
     live = LiveTrainer([run], steps_per_refresh=200, refresh_s=0.2).start()
     assert _wait(lambda: not live.running, 60)
-    assert live.stopped == "diverged" and run.diverged_at is not None
+    assert live.stopped is StopReason.DIVERGED and run.diverged_at is not None
 
     class Broken:
         last_seconds_per_step = 0.001
-        diverged_at = None
+        diverged = False
 
         def train_now(self, *_):
             raise RuntimeError("boom")
 
     bad = LiveTrainer([Broken()], steps_per_refresh=5, refresh_s=0.2).start()
     assert _wait(lambda: not bad.running, 10)
-    assert bad.stopped == "error" and "boom" in str(bad.error)
+    assert bad.stopped is StopReason.ERROR and "boom" in str(bad.error)
     with pytest.raises(ValueError, match="steps_per_refresh"):
         LiveTrainer([run], steps_per_refresh=0, refresh_s=0.2)
 
 
 # ---- bounded views -----------------------------------------------------------------------
 def test_frames_are_thinned_to_their_cap(monkeypatch):
-    monkeypatch.setattr(toy_session, "MAX_FRAMES", 6)
-    monkeypatch.setattr(toy_session, "FIRST_FRAME_EVERY", 1)
+    monkeypatch.setattr(live_run, "MAX_FRAMES", 6)
+    monkeypatch.setattr(live_run, "FIRST_FRAME_EVERY", 1)
     run = _run()
     for _ in range(40):
         run.tick(1)
@@ -276,7 +283,7 @@ def test_janitor_releases_models_and_ends_when_no_session_is_left(tmp_path):
     run.train(3)
     trainer_ref = weakref.ref(run.trainer)
 
-    class Page:  # what toy_lab.PageState does on release
+    class Page:  # what a LiveSession (toy_lab.PageState) does on release
         def __init__(self, run):
             self.runs = [run]
 
@@ -306,17 +313,18 @@ def test_page_state_release_stops_training_and_drops_the_runs():
     state = PageState()
     state.run = _run()
     state.run.train(2)
-    state.playing = True
-    state.live = LiveTrainer([state.run], steps_per_refresh=20, refresh_s=0.2).start()
+    state.play.start()
+    state.play.trainer = LiveTrainer([state.run], steps_per_refresh=20, refresh_s=0.2).start()
     run = state.run
     state.release()
-    assert state.live is None and state.run is None and not state.playing
+    assert state.play.trainer is None and state.run is None and not state.playing
+    assert state.play.reason is StopReason.RELEASED
     assert run.released and state.released and state.notices
     assert _wait(lambda: live_trainer_threads() == 0, 10)
 
 
 def test_refresh_period_grows_with_the_sessions_playing():
-    from ganviz.ui.toy_session import refresh_period
+    from ganviz.live.scheduler import refresh_period
 
     assert refresh_period(0) == refresh_period(1) == refresh_period(5) == 0.2
     assert refresh_period(10) == 0.4 and refresh_period(20) == 0.8

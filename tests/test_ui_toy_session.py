@@ -1,17 +1,18 @@
 """The Toy GAN Lab's plain-Python parts: links, warnings, the canvas, bounded logs, the
-doc table and a LabRun's tick / export / load (no streamlit)."""
+doc table and a LabRun's tick / export / load (ganviz.live, ganviz.toy; no streamlit)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from ganviz.docs import doc_table
+from ganviz.live.run import QualityLog, RateMeter, training_warnings
 from ganviz.toy import presets
+from ganviz.toy.canvas import canvas_points
+from ganviz.toy.metrics import live_quality
 from ganviz.toy.trainer import History
 from ganviz.ui import toy_link
-from ganviz.ui.toy_session import (
-    QualityLog, RateMeter, canvas_points, doc_table, live_quality, training_warnings,
-)
 
 
 # ---- links -------------------------------------------------------------------------------
@@ -135,8 +136,8 @@ def test_doc_table(tmp_path):
 
 # ---- a LabRun ----------------------------------------------------------------------------
 def test_lab_run_tick_reset_export_and_load():
+    from ganviz.live.run import LabRun
     from ganviz.toy.config import ToyConfig
-    from ganviz.ui.toy_session import LabRun
 
     run = LabRun(ToyConfig(dataset="line", g_width=8, d_width=8), )
     assert run.tick(30) == 30 and run.step == 30

@@ -7,7 +7,8 @@ import importlib
 import json
 import sys
 
-HELP = "NDB mode-collapse score: compare query samples with training samples bin by bin (Richardson & Weiss 2018)."
+HELP = ("NDB mode-collapse score: compare query samples with training samples bin by bin "
+        "(Richardson & Weiss 2018).")
 
 EXAMPLES = """\
   python -m ganviz ndb --train real.npy --query fake.npy --bins 100 --z-threshold 4
@@ -18,7 +19,8 @@ so uint8 images can be compared with float images in [0, 1]."""
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train", metavar="A.npy",
-                        help="training samples (n, ...); with --checkpoint, defaults to its reference images")
+                        help="training samples (n, ...); with --checkpoint, defaults to its "
+                             "reference images")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--query", metavar="B.npy", help="query (e.g. generated) samples (m, ...)")
     source.add_argument("--checkpoint", metavar="NAME",
@@ -26,17 +28,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=int, default=10000,
                         help="samples to generate with --checkpoint (default 10000)")
     parser.add_argument("--bins", type=int, required=True, metavar="K",
-                        help="number of k-means bins K, at least 2 (the authors use 100; the seed article 7)")
+                        help="number of k-means bins K, at least 2 (the authors use 100; the "
+                             "seed article 7)")
     test = parser.add_mutually_exclusive_group()
     test.add_argument("--alpha", type=float, default=0.05,
                       help="a bin differs if its two-sided p-value < alpha (default 0.05)")
     test.add_argument("--z-threshold", type=float, default=None, metavar="Z",
                       help="instead, a bin differs if |z| > Z (the authors' MNIST demo uses 4)")
     parser.add_argument("--whiten", action="store_true",
-                        help="standardise each dimension by the training mean and std before binning")
+                        help="standardise each dimension by the training mean and std before "
+                             "binning")
     parser.add_argument("--seed", type=int, default=0,
-                        help="seed of k-means++ and of the latent vectors with --checkpoint (default 0)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+                        help="seed of k-means++ and of the latent vectors with --checkpoint "
+                             "(default 0)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of a summary")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,8 +91,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"  query: {query_name}: {result.n_query} samples, values in "
           f"[{query.min():.4g}, {query.max():.4g}]")
     print(f"  NDB = {result.NDB}   NDB/K = {result.NDB_K:.3f}   JS = {result.JS:.4f}")
-    print(f"  under-represented bins (too few query samples): {_bin_list(result.under_represented)}")
-    print(f"  over-represented bins (too many query samples): {_bin_list(result.over_represented)}")
+    under, over = _bin_list(result.under_represented), _bin_list(result.over_represented)
+    print(f"  under-represented bins (too few query samples): {under}")
+    print(f"  over-represented bins (too many query samples): {over}")
     return 0
 
 

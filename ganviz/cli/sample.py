@@ -16,10 +16,12 @@ EXAMPLES = """\
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", required=True,
-                   help="a name under checkpoints/ (see `ganviz.checkpoints.list()`) or a folder")
+                   help="a name under checkpoints/ (see "
+                        "`ganviz.checkpoints.list_checkpoints()`) or a folder")
     p.add_argument("--n", type=int, required=True, help="number of images, 1..10000")
     p.add_argument("--label", default=None,
-                   help="class index or name (conditional checkpoints; default: all classes in turn)")
+                   help="class index or name (conditional checkpoints; default: all classes "
+                        "in turn)")
     p.add_argument("--seed", type=int, default=0, help="seed for z (default 0)")
     p.add_argument("--out", required=True, help="FILE.npy or FILE.png")
 
@@ -34,7 +36,8 @@ def parse_label(label: str | None, class_names) -> int | None:
     else:
         lowered = [n.lower() for n in names]
         if label.lower() not in lowered:
-            raise ValueError(f"unknown label {label!r}; choose an index or one of: {', '.join(names)}")
+            raise ValueError(f"unknown label {label!r}; choose an index or one of: "
+                             f"{', '.join(names)}")
         idx = lowered.index(label.lower())
     if not 0 <= idx < len(names):
         raise ValueError(f"--label must be in 0..{len(names) - 1}, got {idx}")
@@ -46,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ganviz import checkpoints
     from ganviz.cli import UsageError
+    from ganviz.files import write_atomic
+    from ganviz.image.checkpoints import samples_png
 
     if not 1 <= args.n <= 10_000:
         raise UsageError(f"--n must be 1..10000, got {args.n}")
@@ -62,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if out.suffix.lower() == ".npy":
         np.save(out, images)
     else:
-        checkpoints.write_atomic(out, checkpoints.png_bytes(images))
+        write_atomic(out, samples_png(images))  # the layout of a checkpoint's samples.png
     what = f" of class {label} ({ckpt.class_names[label]})" if label is not None else ""
     print(f"wrote {len(images)} images{what} {images.shape[1:]} from {ckpt.name} to {out}")
     return 0

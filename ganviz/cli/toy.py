@@ -27,7 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, help="generator steps (default: the preset's)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     p.add_argument("--points", help="CSV of x,y rows for --dataset points")
-    p.add_argument("--samples", type=int, default=2500, help="samples for metrics and --out (default 2500)")
+    p.add_argument("--samples", type=int, default=2500,
+                   help="samples for metrics and --out (default 2500)")
     p.add_argument("--out", help="write generator samples as float32 (N, 2) .npy")
     p.add_argument("--history", help="write the per-step history as CSV")
     p.add_argument("--gif", help="write an animated GIF of training")
@@ -71,25 +72,12 @@ def run(args: argparse.Namespace) -> int:
 
         points = points_from_csv(Path(args.points))
 
-    from tqdm import tqdm
-
     from ganviz.toy.metrics import quality
     from ganviz.toy.trainer import ToyTrainer
 
     t0 = time.perf_counter()
     trainer = ToyTrainer(config, points=points)
-    total = config.steps
-    chunk = max(1, total // GIF_FRAMES) if args.gif else min(total, 500)
-    snaps = [trainer.snapshot()] if args.gif else []
-    bar = tqdm(total=total, unit="step", disable=args.no_progress or args.json, file=sys.stderr,
-               desc=f"{config.dataset}")
-    while trainer.step < total and trainer.diverged_at is None:
-        before = trainer.step
-        trainer.train(min(chunk, total - trainer.step))
-        bar.update(trainer.step - before)
-        if args.gif:
-            snaps.append(trainer.snapshot())
-    bar.close()
+    snaps = _train(trainer, args)
     wall = time.perf_counter() - t0
     samples = trainer.sample(args.samples, seed=config.seed)
     ds = trainer.dataset
@@ -104,6 +92,35 @@ def run(args: argparse.Namespace) -> int:
         "metrics": {k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()},
         "final": {k: round(trainer.history.last(k, 100), 6) for k in trainer.history.values},
     }
+    _write_outputs(args, trainer, samples, snaps)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        _print_report(result, trainer.seconds, wall)
+    return 0
+
+
+def _train(trainer, args: argparse.Namespace) -> list:
+    """Train to the config's steps with a progress bar; the GIF's snapshots when asked for."""
+    from tqdm import tqdm
+
+    total = trainer.config.steps
+    chunk = max(1, total // GIF_FRAMES) if args.gif else min(total, 500)
+    snaps = [trainer.snapshot()] if args.gif else []
+    bar = tqdm(total=total, unit="step", disable=args.no_progress or args.json, file=sys.stderr,
+               desc=f"{trainer.config.dataset}")
+    while trainer.step < total and trainer.diverged_at is None:
+        before = trainer.step
+        trainer.train(min(chunk, total - trainer.step))
+        bar.update(trainer.step - before)
+        if args.gif:
+            snaps.append(trainer.snapshot())
+    bar.close()
+    return snaps
+
+
+def _write_outputs(args: argparse.Namespace, trainer, samples, snaps: list) -> None:
+    """The files asked for: samples (.npy), history (CSV), GIF, saved model."""
     if args.out:
         import numpy as np
 
@@ -113,16 +130,15 @@ def run(args: argparse.Namespace) -> int:
     if args.gif:
         from ganviz.export import training_gif
 
-        Path(args.gif).write_bytes(training_gif(snaps, ds.display_range))
+        Path(args.gif).write_bytes(training_gif(snaps, trainer.dataset.display_range))
     if args.save:
         trainer.save(args.save)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(f"{config.dataset}: {trainer.step} steps in {trainer.seconds:.1f} s "
-              f"({result['steps_per_second']} steps/s), wall {wall:.1f} s")
-        if trainer.diverged_at is not None:
-            print(f"DIVERGED at step {trainer.diverged_at} (NaN/Inf); last finite weights kept")
-        for k, v in result["metrics"].items():
-            print(f"  {k:20s} {v}")
-    return 0
+
+
+def _print_report(result: dict, train_seconds: float, wall: float) -> None:
+    print(f"{result['dataset']}: {result['steps']} steps in {train_seconds:.1f} s "
+          f"({result['steps_per_second']} steps/s), wall {wall:.1f} s")
+    if result["diverged_at"] is not None:
+        print(f"DIVERGED at step {result['diverged_at']} (NaN/Inf); last finite weights kept")
+    for k, v in result["metrics"].items():
+        print(f"  {k:20s} {v}")

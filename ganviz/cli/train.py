@@ -1,4 +1,6 @@
-"""`python -m ganviz train`: train a DCGAN / conditional DCGAN into a checkpoint folder."""
+"""`python -m ganviz train`: train an image GAN (any `ganviz.image.models.MODELS` entry) into a
+checkpoint folder. Model and loss choices come from the registries, so a new model shows up
+here without a change to this file."""
 
 from __future__ import annotations
 
@@ -6,7 +8,10 @@ import argparse
 import shlex
 import sys
 
-HELP = "train an image GAN (dcgan | cdcgan) into a checkpoint folder"
+from ganviz.image.losses import LOSSES
+from ganviz.image.models import MODELS
+
+HELP = f"train an image GAN ({' | '.join(MODELS)}) into a checkpoint folder"
 EXAMPLES = """\
   python -m ganviz train --dataset fashion_mnist --model cdcgan --epochs 10 \\
       --batch-size 64 --out checkpoints/my_fashion
@@ -33,7 +38,8 @@ def _positive_int(text: str) -> int:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", required=True,
                    help="mnist | fashion_mnist | folder:PATH | npz:PATH")
-    p.add_argument("--model", required=True, choices=["dcgan", "cdcgan"])
+    p.add_argument("--model", required=True, choices=list(MODELS),
+                   help="; ".join(f"{m.name}: {m.summary}" for m in MODELS.values()))
     p.add_argument("--epochs", type=_positive_int, required=True,
                    help="total epochs (with --resume: continue up to this many)")
     p.add_argument("--batch-size", type=_positive_int, required=True)
@@ -42,7 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", choices=["default", "mirrored"], default="default",
                    help="tf.distribute strategy; mirrored uses every visible GPU")
     g = p.add_argument_group("model and optimiser (defaults are the shipped checkpoints')")
-    g.add_argument("--loss", choices=["non_saturating", "wasserstein_gp"], default="non_saturating")
+    g.add_argument("--loss", choices=list(LOSSES), default=None,
+                   help="default: the model's own (" + ", ".join(
+                       f"{m.name}: {m.loss}" for m in MODELS.values()) + ")")
     g.add_argument("--latent-dim", type=_positive_int, default=64)
     g.add_argument("--filters", type=_positive_int, default=32,
                    help="base filter count of G's last / D's first layer; doubles per scale")
@@ -74,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     from ganviz.cli import UsageError
     from ganviz.image import classifier as clf
     from ganviz.image import data
-    from ganviz.image.train import ImageGanConfig, train
+    from ganviz.image.config import ImageGanConfig
+    from ganviz.image.train import train
 
     if ".." in args.out.replace("\\", "/").split("/"):
         raise UsageError(f"--out must not contain '..': {args.out}")

@@ -23,21 +23,20 @@ entirely by ``seed`` and identical for a given training set.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 # The reference adds this to the training std so constant pixels do not divide by zero.
 WHITENING_EPS = 1e-6
 # k-means settings for fit_bins and elbow. One k-means++ start (scikit-learn's own choice for
-# k-means++ with n_init="auto") and at most 100 iterations (the reference's max_iter):
-# K=100 on 20,000 x 784 Fashion-MNIST converges in 53 iterations.
+# k-means++ with n_init="auto") and at most 100 iterations (the reference's max_iter).
 # More starts would multiply the time for a lower inertia that barely moves the bins' meaning.
-# Elkan's algorithm gives Lloyd's exact result (same inertia, same 53 iterations here) but
-# skips distances by the triangle inequality: 6.6 CPU-s vs 15.3 for Lloyd on one thread. It
-# keeps (n, K) bounds: 16 MB at n=20,000, K=100. float64 on purpose: scikit-learn's float32
-# path ran 3-10x slower here.
+# Elkan's algorithm gives Lloyd's exact result (same inertia, same iterations) but skips
+# distances by the triangle inequality, at the cost of (n, K) bounds: 16 MB at n=20,000, K=100.
+# float64 on purpose: scikit-learn's float32 path was the slower one when measured.
 KMEANS_N_INIT = 1
 KMEANS_MAX_ITER = 100
 KMEANS_ALGORITHM = "elkan"
@@ -87,7 +86,8 @@ class NDBBins:
         x = flatten_samples(samples, name)
         if x.shape[1] != self.n_features:
             raise ValueError(
-                f"{name} samples have {x.shape[1]} features per sample (shape {np.shape(samples)}), "
+                f"{name} samples have {x.shape[1]} features per sample "
+                f"(shape {np.shape(samples)}), "
                 f"but the bins were fitted on {self.n_features} (sample shape {self.sample_shape})"
             )
         if self.whiten:
@@ -285,7 +285,8 @@ def fit_bins(train: Any, k: int, whiten: bool = False, seed: int = 0) -> NDBBins
 
 
 def _member_sums(bins: np.ndarray, x: np.ndarray, k: int) -> np.ndarray:
-    """(k, d) sum of each bin's members: one sparse (k, n) indicator matmul, not a loop over bins."""
+    """(k, d) sum of each bin's members: one sparse (k, n) indicator matmul, not a loop over
+    bins."""
     from scipy.sparse import csr_matrix
 
     n = x.shape[0]
@@ -421,7 +422,8 @@ def bin_map(bins: NDBBins, xs: Any, ys: Any) -> np.ndarray:
     Returns (ny, nx) int64: entry [i, j] is the bin of the point (xs[j], ys[i]).
     """
     if bins.n_features != 2:
-        raise ValueError(f"bin_map needs bins fitted on 2-D samples, these have {bins.n_features} features")
+        raise ValueError(f"bin_map needs bins fitted on 2-D samples, these have "
+                         f"{bins.n_features} features")
     xs = np.asarray(xs, dtype=np.float64).ravel()
     ys = np.asarray(ys, dtype=np.float64).ravel()
     if xs.size == 0 or ys.size == 0:

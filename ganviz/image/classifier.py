@@ -1,5 +1,5 @@
-"""Small CNN classifiers used to evaluate generators (conditional accuracy, class histograms),
-plus the histogram maths.
+"""Small CNN classifiers used to evaluate generators (conditional accuracy, class histograms;
+the histogram maths is `ganviz.eval.classes`).
 
 Shipped files: checkpoints/classifiers/mnist.keras, checkpoints/classifiers/fashion.keras
 (train them with `python -m ganviz.image.classifier DATASET`). Inputs are (n, 28, 28, 1)
@@ -21,11 +21,13 @@ CLASSIFIER_FILES = {"mnist": "mnist.keras", "fashion_mnist": "fashion.keras"}
 
 def classifier_path(dataset: str, root: Path | None = None) -> Path:
     """Where the shipped classifier for a dataset lives (it may not exist)."""
-    from ganviz.checkpoints import checkpoints_root
+    from ganviz.image.checkpoints import checkpoints_root
 
     if dataset not in CLASSIFIER_FILES:
-        raise ValueError(f"no classifier for dataset {dataset!r}; known: {sorted(CLASSIFIER_FILES)}")
-    return (checkpoints_root() if root is None else Path(root)) / "classifiers" / CLASSIFIER_FILES[dataset]
+        raise ValueError(f"no classifier for dataset {dataset!r}; "
+                         f"known: {sorted(CLASSIFIER_FILES)}")
+    root = checkpoints_root() if root is None else Path(root)
+    return root / "classifiers" / CLASSIFIER_FILES[dataset]
 
 
 def load_classifier(dataset: str, root: Path | None = None, required: bool = True):
@@ -76,21 +78,6 @@ def predict(model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
 def accuracy(model, images: np.ndarray, labels: np.ndarray) -> float:
     """Share of images whose predicted class equals `labels` (n,), in [0, 1]."""
     return float(np.mean(predict(model, images) == np.asarray(labels)))
-
-
-def class_histogram(labels: np.ndarray, num_classes: int) -> np.ndarray:
-    """(n,) ints -> (num_classes,) float64 proportions summing to 1."""
-    counts = np.bincount(np.asarray(labels, np.int64), minlength=num_classes)[:num_classes]
-    return counts / max(1, counts.sum())
-
-
-def kl_divergence(p: np.ndarray, q: np.ndarray, eps: float = 1e-10) -> float:
-    """KL(p || q) in nats for histograms (k,); q is floored at eps so a class the generator
-    never makes gives a large finite value instead of inf."""
-    p = np.asarray(p, np.float64) / np.sum(p)
-    q = np.maximum(np.asarray(q, np.float64) / np.sum(q), eps)
-    mask = p > 0
-    return float(np.sum(p[mask] * np.log(p[mask] / q[mask])))
 
 
 def train_classifier(dataset, epochs: int = 15, batch_size: int = 128, seed: int = 0,

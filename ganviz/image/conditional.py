@@ -1,9 +1,9 @@
-"""Conditional generation helpers on top of `ganviz.checkpoints`: label-embedding mixing and
-classifier verdicts. TensorFlow/Keras are imported inside the functions that need them.
+"""Conditional generation helpers on top of `ganviz.image.checkpoints`: label-embedding mixing
+and classifier verdicts. TensorFlow/Keras are imported inside the functions that need them.
 
-Written for issue 6 beside (not inside) `checkpoints.py` and `classifier.py`, which another
-module owns: those give a generator that takes integer labels and a classifier that returns
-argmax classes; the pages also need in-between labels and confidences.
+The checkpoint gives a generator that takes integer labels and `ganviz.image.classifier` a
+classifier that returns argmax classes; the pages also need in-between labels (mixed label
+embeddings) and confidences, which live here.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from ganviz.image.pixels import to_uint8
 
 EMBEDDING_LAYER = "label_embedding"   # ganviz.image.models.build_generator's layer names
 CONCAT_LAYER = "z_and_label"
@@ -28,8 +30,6 @@ class EmbeddingGenerator:
 
     def generate(self, z: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
         """z: (n, d), embeddings: (n, emb) -> (n, H, W, C) uint8."""
-        from ganviz.image.models import to_uint8
-
         z = np.asarray(z, np.float32)
         e = np.asarray(embeddings, np.float32)
         if z.ndim != 2 or e.ndim != 2 or len(z) != len(e) or e.shape[1] != self.table.shape[1]:

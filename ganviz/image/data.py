@@ -21,9 +21,9 @@ import gzip
 import os
 import socket
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -215,7 +215,8 @@ def load_folder(path: str | Path, image_size: int = 64, channels: int = 3,
     files: list[tuple[Path, int]] = []
     if classes is not None:
         for label, sub in enumerate(subdirs):
-            files += [(f, label) for f in sorted(sub.rglob("*")) if f.suffix.lower() in IMAGE_SUFFIXES]
+            files += [(f, label) for f in sorted(sub.rglob("*"))
+                      if f.suffix.lower() in IMAGE_SUFFIXES]
     else:
         files = [(f, -1) for f in sorted(root.rglob("*")) if f.suffix.lower() in IMAGE_SUFFIXES]
     if not files:

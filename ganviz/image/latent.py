@@ -59,7 +59,8 @@ def _fractions(t) -> tuple[np.ndarray, bool]:
     return arr, scalar
 
 
-def _finish(path: np.ndarray, a: np.ndarray, b: np.ndarray, t: np.ndarray, scalar: bool) -> np.ndarray:
+def _finish(path: np.ndarray, a: np.ndarray, b: np.ndarray, t: np.ndarray,
+            scalar: bool) -> np.ndarray:
     # exact endpoints whatever the rounding inside the formula
     path[t == 0.0] = a
     path[t == 1.0] = b

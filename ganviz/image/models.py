@@ -1,5 +1,6 @@
-"""DCGAN and conditional DCGAN builders (Keras functional models, no Lambda layers, so the
-saved `.keras` files load with `safe_mode=True`).
+"""Image models: the `MODELS` registry (name -> `ImageModel`), the DCGAN and conditional DCGAN
+builders (Keras functional models, no Lambda layers, so the saved `.keras` files load with
+`safe_mode=True`) and `generate_images` (any generator -> uint8 images).
 
 Architecture follows the DCGAN paper's guidelines (Radford, Metz & Chintala 2015): no
 pooling (strided convolutions in D, strided transposed convolutions in G), batch norm in G
@@ -18,12 +19,16 @@ Discriminator: image (n, H, W, C) in [-1, 1] [, label] -> (n, 1) float32 logits,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ganviz.image.pixels import to_uint8
 
 SUPPORTED_SIZES = {28: 7, 32: 4, 64: 4}  # image side -> side of G's first feature map
 D_NORMALIZATIONS = ("batch", "layer", "none")
-
-
 MAX_PACKING = 4  # PacGAN's paper uses packs of 2-4
 
 
@@ -93,7 +98,7 @@ class Architecture:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Architecture":
+    def from_dict(cls, d: dict) -> Architecture:
         d = dict(d)
         d["image_shape"] = tuple(d["image_shape"])
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
@@ -149,7 +154,8 @@ def build_discriminator(arch: Architecture, name: str = "discriminator"):
     filters = arch.base_filters
     for i in range(arch.num_scales):
         x = layers.Conv2D(filters, arch.kernel_size, 2, padding="same",
-                          use_bias=(i == 0 or arch.d_normalization == "none"), name=f"down{i + 1}")(x)
+                          use_bias=(i == 0 or arch.d_normalization == "none"),
+                          name=f"down{i + 1}")(x)
         if i > 0 and arch.d_normalization == "batch":
             x = layers.BatchNormalization(name=f"down{i + 1}_bn")(x)
         elif i > 0 and arch.d_normalization == "layer":
@@ -184,16 +190,62 @@ def pack(images, m: int):
     return tf.reshape(x, [-1, h, w, m * c])
 
 
-def to_uint8(images):
-    """(n, H, W, C) float in [-1, 1] (NumPy or tensor) -> NumPy uint8 in [0, 255]."""
-    import numpy as np
+def generate_images(generator, z: np.ndarray, labels: np.ndarray | None = None,
+                    batch_size: int = 500) -> np.ndarray:
+    """Run a generator in inference mode: z (n, latent_dim) float32 [and labels (n,) int32]
+    -> (n, H, W, C) uint8, `batch_size` rows per call so memory stays bounded."""
+    out = []
+    for i in range(0, len(z), batch_size):
+        inputs = z[i:i + batch_size] if labels is None else [z[i:i + batch_size],
+                                                              labels[i:i + batch_size]]
+        out.append(to_uint8(generator(inputs, training=False)))
+    if not out:
+        return np.zeros((0, *generator.output_shape[1:]), np.uint8)
+    return np.concatenate(out)
 
-    x = np.asarray(images, dtype=np.float32)
-    return np.clip(np.rint((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+# ---------------------------------------------------------------------------- the registry
+
+@dataclass(frozen=True)
+class ImageModel:
+    """One image model, as the trainer (`ganviz.image.train`), `python -m ganviz train --model`
+    and checkpoint loading (`Card.model`) know it. A new model is its builder(s) plus one
+    `MODELS` entry; nothing else branches on model names.
+
+    conditional: G takes (z, label) and D (image, label); the model needs labelled data and
+        its checkpoints are asked for classes.
+    build_generator / build_discriminator: `Architecture` -> keras Model (standard layers
+        only, so checkpoints load in Keras safe mode).
+    loss: the `ganviz.image.losses.LOSSES` key used when a config names none.
+    auxiliary_classifier: D grows an AC-GAN class head when the config's auxiliary_weight > 0.
+    packing: PacGAN packs allowed (D judges unlabelled images stacked along channels).
+    trainer: None for `ImageGanTrainer` (adversarial D+G steps); a model with another kind of
+        step (an autoencoder, say) gives a class with the same constructor and
+        train_chunk / save_state / load_state / sampler interface.
+    """
+
+    name: str
+    summary: str
+    conditional: bool
+    build_generator: Callable[[Architecture], Any] = build_generator
+    build_discriminator: Callable[[Architecture], Any] = build_discriminator
+    loss: str = "non_saturating"
+    auxiliary_classifier: bool = False
+    packing: bool = False
+    trainer: Callable[..., Any] | None = None
 
 
-def to_unit_range(images_uint8):
-    """(n, H, W, C) uint8 -> float32 in [-1, 1] (the generator's output range)."""
-    import numpy as np
+MODELS: dict[str, ImageModel] = {m.name: m for m in (
+    ImageModel("dcgan", "DCGAN (Radford et al. 2015), unconditional", conditional=False,
+               packing=True),
+    ImageModel("cdcgan", "conditional DCGAN: label embedding in G, projection D (Miyato & "
+               "Koyama 2018) with an AC-GAN class head (Odena et al. 2017)", conditional=True,
+               auxiliary_classifier=True),
+)}
 
-    return np.asarray(images_uint8, dtype=np.float32) / 127.5 - 1.0
+
+def model_spec(name: str) -> ImageModel:
+    """The `MODELS` entry for `name`, or ValueError naming the known models."""
+    if name not in MODELS:
+        raise ValueError(f"model must be one of {tuple(MODELS)}, got {name!r}")
+    return MODELS[name]

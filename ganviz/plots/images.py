@@ -1,68 +1,32 @@
 """Pure image plotting for the image-GAN pages: uint8 arrays in, PIL images / PNG / GIF bytes or
 Plotly figures out. No TensorFlow, no streamlit.
 
-Images are (n, H, W, C) uint8 with C in {1, 3}, as `Checkpoint.generate` returns them.
+Images are (n, H, W, C) uint8 with C in {1, 3}, as `Checkpoint.generate` returns them. The
+grid and PNG helpers (`grid_array`, `image_grid`, `png_bytes`) live in `ganviz.image.pixels`
+and are re-exported here, so a page finds every picture function in one module.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from ganviz.image.latent import chi_mean_std, chi_pdf
+from ganviz.image.pixels import check_images, grid_array, image_grid, png_bytes, to_pil
 
-BACKGROUND = 255
+__all__ = ["agreement_bar", "captioned_grid", "gif_bytes", "grid_array", "image_grid",
+           "image_strip", "norm_plot", "png_bytes"]
+
 CAPTION_OK = (20, 110, 40)
 CAPTION_BAD = (200, 30, 30)
-MAX_SCALE = 16
-
-
-def _check_images(images: np.ndarray) -> np.ndarray:
-    images = np.asarray(images)
-    if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.dtype != np.uint8:
-        raise ValueError(f"images must be (n, H, W, 1|3) uint8, got {images.shape} {images.dtype}")
-    if len(images) == 0:
-        raise ValueError("no images to draw")
-    return images
-
-
-def _to_pil(array: np.ndarray, scale: int):
-    from PIL import Image
-
-    if not 1 <= scale <= MAX_SCALE:
-        raise ValueError(f"scale must be 1..{MAX_SCALE}, got {scale}")
-    im = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
-    if scale > 1:
-        im = im.resize((im.width * scale, im.height * scale), Image.Resampling.NEAREST)
-    return im
-
-
-def grid_array(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:
-    """(n, H, W, C) -> one (rows*(H+pad)+pad, columns*(W+pad)+pad, C) uint8 mosaic, row-major,
-    white padding; the last row is filled with white when n is not a multiple of columns."""
-    images = _check_images(images)
-    n, h, w, c = images.shape
-    columns = max(1, min(int(columns), n))
-    rows = -(-n // columns)
-    full = np.full((rows * columns, h, w, c), BACKGROUND, np.uint8)
-    full[:n] = images
-    tiles = np.pad(full.reshape(rows, columns, h, w, c), ((0, 0), (0, 0), (pad, 0), (pad, 0), (0, 0)),
-                   constant_values=BACKGROUND)
-    mosaic = tiles.transpose(0, 2, 1, 3, 4).reshape(rows * (h + pad), columns * (w + pad), c)
-    return np.pad(mosaic, ((0, pad), (0, pad), (0, 0)), constant_values=BACKGROUND)
-
-
-def image_grid(images: np.ndarray, columns: int, scale: int = 3, pad: int = 2):
-    """A PIL image of the images in a grid of `columns`, magnified `scale` times (nearest)."""
-    return _to_pil(grid_array(images, columns, pad), scale)
 
 
 def image_strip(images: np.ndarray, scale: int = 3, pad: int = 2):
     """The images side by side in one row (an interpolation strip), as a PIL image."""
-    images = _check_images(images)
+    images = check_images(images)
     return image_grid(images, len(images), scale, pad)
 
 
@@ -73,7 +37,7 @@ def captioned_grid(images: np.ndarray, captions: Sequence[str], columns: int, sc
     black without `ok`) and optional row labels on the left. Returns a PIL RGB image."""
     from PIL import Image, ImageDraw
 
-    images = _check_images(images)
+    images = check_images(images)
     n, h, w, _ = images.shape
     if len(captions) != n or (ok is not None and len(ok) != n):
         raise ValueError(f"need one caption (and ok flag) per image: {n} images, "
@@ -89,7 +53,7 @@ def captioned_grid(images: np.ndarray, captions: Sequence[str], columns: int, sc
     for i in range(n):
         r, c = divmod(i, columns)
         x, y = left + pad + c * cell_w, pad + r * cell_h
-        canvas.paste(_to_pil(images[i], scale).convert("RGB"), (x, y))
+        canvas.paste(to_pil(images[i], scale).convert("RGB"), (x, y))
         colour = (0, 0, 0) if ok is None else (CAPTION_OK if ok[i] else CAPTION_BAD)
         draw.text((x, y + h * scale + 1), str(captions[i]), fill=colour)
     if row_labels is not None:
@@ -98,26 +62,18 @@ def captioned_grid(images: np.ndarray, captions: Sequence[str], columns: int, sc
     return canvas
 
 
-def png_bytes(image, compress_level: int = 1) -> bytes:
-    """PNG bytes of a PIL image. Level 1 (fast zlib) keeps display encoding in milliseconds;
-    generated digits compress well at any level."""
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=compress_level)
-    return buf.getvalue()
-
-
 def gif_bytes(images: np.ndarray, scale: int = 4, ms_per_frame: int = 120,
               bounce: bool = True) -> bytes:
     """An endlessly looping animated GIF, one frame per image. With `bounce` the frames play
     forward then backward (a-b-a), so the loop has no jump."""
-    images = _check_images(images)
+    images = check_images(images)
     if not 20 <= ms_per_frame <= 5000:
         raise ValueError(f"ms_per_frame must be 20..5000, got {ms_per_frame}")
     order = list(range(len(images)))
     if bounce and len(images) > 2:
         order += order[-2:0:-1]
-    frames = [_to_pil(images[i], scale).convert("P") if images.shape[-1] == 3
-              else _to_pil(images[i], scale) for i in order]
+    frames = [to_pil(images[i], scale).convert("P") if images.shape[-1] == 3
+              else to_pil(images[i], scale) for i in order]
     buf = io.BytesIO()
     frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:],
                    duration=ms_per_frame, loop=0)
@@ -147,7 +103,8 @@ def norm_plot(paths: dict[str, np.ndarray], latent_dim: int, real_norms: np.ndar
         t = np.linspace(0, 1, len(norms))
         fig.add_trace(go.Scatter(x=t, y=norms, mode="lines+markers", name=name,
                                  line=dict(color=colours.get(name)),
-                                 hovertemplate="t=%{x:.2f}<br>|z|=%{y:.2f}<extra>" + name + "</extra>"),
+                                 hovertemplate="t=%{x:.2f}<br>|z|=%{y:.2f}<extra>" + name
+                                 + "</extra>"),
                       row=1, col=1)
     fig.add_hrect(y0=lo, y1=hi, fillcolor="grey", opacity=0.2, line_width=0, row=1, col=1)
     fig.add_hline(y=mean, line_dash="dot", line_color="grey", row=1, col=1,

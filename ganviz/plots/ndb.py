@@ -11,7 +11,7 @@ Pure functions: NumPy arrays or an ``NDBResult`` in, ``plotly.graph_objects.Figu
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -51,7 +51,8 @@ def bin_proportions(result: NDBResult, title: str = "", height: int = 360) -> go
     k = result.K
     bins = np.arange(k)
     status = bin_status(result)
-    colors = np.where(status == "over", OVER_COLOR, np.where(status == "under", UNDER_COLOR, SAME_COLOR))
+    colors = np.where(status == "over", OVER_COLOR,
+                      np.where(status == "under", UNDER_COLOR, SAME_COLOR))
     hover = [f"bin {i}<br>train {t:.4f} ± {s:.4f}<br>generated {q:.4f}<br>z {z:+.2f}, p {p:.2g}"
              f"<br>{st}" for i, t, s, q, z, p, st in zip(
                  bins, result.train_proportions, result.train_se, result.query_proportions,
@@ -102,7 +103,8 @@ def elbow_plot(k_values: Sequence[int], inertia: np.ndarray, chosen_k: int | Non
 
 
 def ndb_over_epochs(series: Mapping[str, tuple[Sequence[int], Sequence[float]]],
-                    js: Mapping[str, Sequence[float]] | None = None, height: int = 320) -> go.Figure:
+                    js: Mapping[str, Sequence[float]] | None = None,
+                    height: int = 320) -> go.Figure:
     """NDB/K per saved epoch: ``series[name] = (epochs, ndb_k)``; optional JS on a second axis."""
     fig = go.Figure()
     for i, (name, (epochs, values)) in enumerate(series.items()):
@@ -132,7 +134,8 @@ def class_histogram(proportions: Mapping[str, np.ndarray], class_names: Sequence
     names = [str(c) for c in class_names]
     fig = go.Figure()
     if reference is not None:
-        fig.add_bar(x=names, y=np.asarray(reference), name="real (reference)", marker_color=TRAIN_COLOR)
+        fig.add_bar(x=names, y=np.asarray(reference), name="real (reference)",
+                    marker_color=TRAIN_COLOR)
     for i, (name, p) in enumerate(proportions.items()):
         p = np.asarray(p, dtype=np.float64)
         if p.shape != (len(names),):
@@ -158,11 +161,13 @@ def toy_bins(xs: np.ndarray, ys: np.ndarray, cells: np.ndarray, real: np.ndarray
     """
     cells = np.asarray(cells)
     if cells.shape != (len(ys), len(xs)):
-        raise ValueError(f"cells must be (len(ys), len(xs)) = {(len(ys), len(xs))}, got {cells.shape}")
+        raise ValueError(f"cells must be (len(ys), len(xs)) = {(len(ys), len(xs))}, "
+                         f"got {cells.shape}")
     status = bin_status(result)
     code = np.select([status == "under", status == "over"], [0.0, 1.0], 0.5)[cells]
-    hover = np.vectorize(lambda b: f"bin {b}: {status[b]}<br>train {result.train_proportions[b]:.3f}"
-                                   f"<br>generated {result.query_proportions[b]:.3f}")(cells)
+    hover = np.vectorize(lambda b: f"bin {b}: {status[b]}<br>train "
+                                   f"{result.train_proportions[b]:.3f}<br>generated "
+                                   f"{result.query_proportions[b]:.3f}")(cells)
     fig = go.Figure()
     fig.add_heatmap(x=xs, y=ys, z=code, zmin=0, zmax=1, showscale=False, opacity=0.45,
                     colorscale=[[0.0, UNDER_COLOR], [0.25, "#d8c8ee"], [0.5, "#ffffff"],
@@ -187,7 +192,8 @@ def toy_bins(xs: np.ndarray, ys: np.ndarray, cells: np.ndarray, real: np.ndarray
     fig.update_layout(title=f"{title}: {head}" if title else head, height=height,
                       template="plotly_white",
                       xaxis=dict(range=[float(xs[0]), float(xs[-1])], constrain="domain"),
-                      yaxis=dict(range=[float(ys[0]), float(ys[-1])], scaleanchor="x", scaleratio=1),
+                      yaxis=dict(range=[float(ys[0]), float(ys[-1])], scaleanchor="x",
+                                 scaleratio=1),
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
                       margin=dict(l=40, r=10, t=70, b=40))
     return fig

@@ -12,57 +12,22 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-LOSSES = ("minimax", "non_saturating", "least_squares", "wasserstein_clip", "wasserstein_gp", "hinge")
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
-ACTIVATIONS = ("leaky_relu", "relu", "tanh", "elu", "sigmoid")
-OUTPUT_ACTIVATIONS = ("linear", "tanh")
-LATENT_DISTRIBUTIONS = ("normal", "uniform")
+# Ranges, choices and what a change costs come from the one field table; they are
+# re-exported here, where tests and pages have always read them.
+from ganviz.toy.fields import (
+    ACTIVATIONS,
+    CHOICES,
+    LATENT_DISTRIBUTIONS,
+    LOSSES,
+    OPTIMIZERS,
+    OUTPUT_ACTIVATIONS,
+    RANGES,
+    STRUCTURAL,
+)
+from ganviz.toy.losses import LOSSES as TOY_LOSSES
 
-# field -> (min, max) for numbers, or the allowed choices for strings
-RANGES: dict[str, tuple[float, float]] = {
-    "circle_radius": (0.05, 10.0),
-    "dataset_size": (100, 1_000_000),
-    "latent_dim": (1, 256),
-    "latent_categories": (0, 64),
-    "info_weight": (0.0, 10.0),
-    "g_ema": (0.0, 0.9999),
-    "lr_final": (1e-3, 1.0),
-    "rejection_percentile": (0.0, 99.0),
-    "g_depth": (1, 6),
-    "g_width": (1, 512),
-    "d_depth": (1, 6),
-    "d_width": (1, 512),
-    "leaky_slope": (0.0, 1.0),
-    "batch_size": (2, 4096),
-    "g_lr": (1e-6, 1.0),
-    "d_lr": (1e-6, 1.0),
-    "g_beta1": (0.0, 0.999),
-    "d_beta1": (0.0, 0.999),
-    "d_steps": (1, 10),
-    "label_smoothing": (0.0, 0.5),
-    "label_noise": (0.0, 0.5),
-    "packing": (1, 4),
-    "gp_weight": (0.0, 1000.0),
-    "r1_weight": (0.0, 1000.0),
-    "clip_value": (1e-4, 10.0),
-    "steps": (1, 1_000_000),
-    "seed": (0, 2**31 - 1),
-}
-CHOICES: dict[str, tuple[str, ...]] = {
-    "latent_distribution": LATENT_DISTRIBUTIONS,
-    "hidden_activation": ACTIVATIONS,
-    "g_output": OUTPUT_ACTIVATIONS,
-    "g_optimizer": OPTIMIZERS,
-    "d_optimizer": OPTIMIZERS,
-    "loss": LOSSES,
-}
-
-# Fields whose change needs new networks (weights of another shape or meaning).
-STRUCTURAL = frozenset({
-    "g_layers", "d_layers", "dataset", "circle_radius", "dataset_size", "latent_dim", "latent_distribution", "latent_categories", "info_weight", "g_depth",
-    "g_width", "d_depth", "d_width", "hidden_activation", "leaky_slope", "g_output", "packing",
-    "minibatch_discrimination", "spectral_norm", "g_optimizer", "d_optimizer", "g_ema", "seed",
-})
+__all__ = ["ACTIVATIONS", "CHOICES", "LATENT_DISTRIBUTIONS", "LOSSES", "OPTIMIZERS",
+           "OUTPUT_ACTIVATIONS", "RANGES", "STRUCTURAL", "ToyConfig", "parse_value"]
 
 
 @dataclass(frozen=True)
@@ -168,7 +133,8 @@ class ToyConfig:
         from ganviz.toy.datasets import dataset_names
 
         if self.dataset not in dataset_names():
-            raise ValueError(f"dataset must be one of {', '.join(dataset_names())}, got {self.dataset!r}")
+            raise ValueError(f"dataset must be one of {', '.join(dataset_names())}, "
+                             f"got {self.dataset!r}")
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type in ("bool",):
@@ -176,17 +142,20 @@ class ToyConfig:
                     raise ValueError(f"{f.name} must be true or false, got {value!r}")
             elif f.name in CHOICES:
                 if value not in CHOICES[f.name]:
-                    raise ValueError(f"{f.name} must be one of {', '.join(CHOICES[f.name])}, got {value!r}")
+                    raise ValueError(f"{f.name} must be one of {', '.join(CHOICES[f.name])}, "
+                                     f"got {value!r}")
             elif f.name in RANGES:
                 lo, hi = RANGES[f.name]
                 is_int = f.type == "int"
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise ValueError(f"{f.name} must be a number in {_fmt(lo, hi, is_int)}, got {value!r}")
+                    raise ValueError(f"{f.name} must be a number in {_fmt(lo, hi, is_int)}, "
+                                     f"got {value!r}")
                 # finiteness first: int(nan) and int(inf) raise their own unclear errors
                 if not math.isfinite(value) or not (lo <= value <= hi):
                     raise ValueError(f"{f.name} must be in {_fmt(lo, hi, is_int)}, got {value!r}")
                 if is_int and int(value) != value:
-                    raise ValueError(f"{f.name} must be a whole number in {_fmt(lo, hi, True)}, got {value!r}")
+                    raise ValueError(f"{f.name} must be a whole number in {_fmt(lo, hi, True)}, "
+                                     f"got {value!r}")
                 object.__setattr__(self, f.name, int(value) if is_int else float(value))
         for name in ("g_layers", "d_layers"):
             text = getattr(self, name)
@@ -196,13 +165,14 @@ class ToyConfig:
                 try:
                     widths = [int(w) for w in text.split(",")]
                 except ValueError:
-                    raise ValueError(f"{name} must be comma-separated whole numbers, got {text!r}") from None
+                    raise ValueError(f"{name} must be comma-separated whole numbers, "
+                                     f"got {text!r}") from None
                 if not (1 <= len(widths) <= 6) or not all(1 <= w <= 512 for w in widths):
                     raise ValueError(f"{name} must list 1..6 widths, each 1..512, got {text!r}")
                 object.__setattr__(self, name, ",".join(str(w) for w in widths))
-        if self.rejection_sampling and self.loss not in ("minimax", "non_saturating"):
-            raise ValueError(f"rejection_sampling needs loss minimax or non_saturating (D's logit as a "
-                             f"density ratio), got {self.loss!r}")
+        if self.rejection_sampling and not TOY_LOSSES[self.loss].probability:
+            raise ValueError(f"rejection_sampling needs loss minimax or non_saturating (D's logit "
+                             f"as a density ratio), got {self.loss!r}")
         if self.batch_size % self.packing:
             raise ValueError(
                 f"batch_size must be a multiple of packing ({self.packing}), got {self.batch_size}"
@@ -229,7 +199,7 @@ class ToyConfig:
         return (self.d_width,) * self.d_depth
 
     # ---- conversions -------------------------------------------------------------------
-    def replace(self, **changes: Any) -> "ToyConfig":
+    def replace(self, **changes: Any) -> ToyConfig:
         """A copy with ``changes`` applied (validated). Unknown fields raise ValueError."""
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
@@ -243,16 +213,16 @@ class ToyConfig:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ToyConfig":
+    def from_dict(cls, data: dict[str, Any]) -> ToyConfig:
         """Build from a dict (e.g. JSON); unknown keys raise ValueError."""
         return cls().replace(**data)
 
-    def diff(self, other: "ToyConfig") -> dict[str, Any]:
+    def diff(self, other: ToyConfig) -> dict[str, Any]:
         """Fields where ``self`` differs from ``other``: {name: self's value}."""
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if getattr(self, f.name) != getattr(other, f.name)}
 
-    def needs_rebuild(self, other: "ToyConfig") -> list[str]:
+    def needs_rebuild(self, other: ToyConfig) -> list[str]:
         """Changed fields that need new networks when moving from ``other`` to ``self``."""
         return sorted(k for k in self.diff(other) if k in STRUCTURAL)
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -149,21 +149,25 @@ def spiral(n: int, seed: int) -> np.ndarray:
 DATASETS: dict[str, ToyDataset] = {
     d.name: d
     for d in [
-        ToyDataset("parabola", "Parabola", "x ~ U(-1,1), y = x^2: the Stack Overflow case that works.",
+        ToyDataset("parabola", "Parabola",
+                   "x ~ U(-1,1), y = x^2: the Stack Overflow case that works.",
                    parabola, ((-1.5, 1.5), (-0.5, 1.5))),
         ToyDataset("circle", "Circle", "The unit circle: the Stack Overflow case that fails.",
                    circle, ((-1.5, 1.5), (-1.5, 1.5))),
         ToyDataset("moons", "Two moons", "scikit-learn's two moons, scaled to [-1, 1].",
                    moons, ((-1.5, 1.5), (-1.5, 1.5))),
-        ToyDataset("swiss_roll", "Swiss roll", "scikit-learn's swiss roll (x, z), scaled to [-1, 1].",
+        ToyDataset("swiss_roll", "Swiss roll",
+                   "scikit-learn's swiss roll (x, z), scaled to [-1, 1].",
                    swiss_roll, ((-1.5, 1.5), (-1.5, 1.5))),
-        ToyDataset("ring8", "Ring of 8 Gaussians", "The mode-collapse benchmark: 8 modes, std 0.01.",
+        ToyDataset("ring8", "Ring of 8 Gaussians",
+                   "The mode-collapse benchmark: 8 modes, std 0.01.",
                    ring8, ((-1.5, 1.5), (-1.5, 1.5)), RING8_CENTRES, RING8_STD),
         ToyDataset("grid25", "Grid of 25 Gaussians", "The harder benchmark: 25 modes, std 0.05.",
                    grid25, ((-6.0, 6.0), (-6.0, 6.0)), GRID25_CENTRES, GRID25_STD),
         ToyDataset("gaussians2", "Two Gaussians", "Two Gaussian hills (GAN Lab).",
                    gaussians2, ((-1.2, 1.2), (-1.2, 1.2)), GAUSSIANS2_CENTRES, GAUSSIANS2_STD),
-        ToyDataset("line", "Line", "A straight segment (GAN Lab).", line, ((-1.2, 1.2), (-1.2, 1.2))),
+        ToyDataset("line", "Line", "A straight segment (GAN Lab).", line,
+                   ((-1.2, 1.2), (-1.2, 1.2))),
         ToyDataset("disjoint3", "Three blobs", "Three disjoint blobs (GAN Lab).",
                    disjoint3, ((-1.2, 1.2), (-1.2, 1.2)), DISJOINT3_CENTRES, DISJOINT3_STD),
         ToyDataset("spiral", "Spiral", "A two-turn spiral.", spiral, ((-1.3, 1.3), (-1.3, 1.3))),
@@ -181,7 +185,8 @@ def _check_points(data: np.ndarray, source: str = "points") -> np.ndarray:
     bad = ~np.isfinite(data).all(axis=1)
     if bad.any():
         row = int(np.argmax(bad)) + 1
-        raise ValueError(f"{source}: row {row} is not finite (NaN or Inf): {data[row - 1].tolist()}")
+        raise ValueError(f"{source}: row {row} is not finite (NaN or Inf): "
+                         f"{data[row - 1].tolist()}")
     if len(data) < MIN_POINTS:
         raise ValueError(f"{source}: needs at least {MIN_POINTS} points, got {len(data)}")
     if len(data) > MAX_POINTS:
@@ -196,6 +201,13 @@ def points_from_csv(text_or_path: str | Path | bytes, source: str | None = None)
     the problem and the 1-based row: non-numeric values, NaN/Inf, not 2 columns, fewer than 10
     or more than 1,000,000 rows, a file over MAX_CSV_BYTES, a file that cannot be read.
     """
+    text, source = _csv_text(text_or_path, source)
+    return _parse_points(text, source or "CSV")
+
+
+def _csv_text(text_or_path: str | Path | bytes, source: str | None) -> tuple[str, str | None]:
+    """The CSV's text, read from a path, bytes or a string (size-checked first), and the name
+    to give it in messages (a file's name unless ``source`` is given)."""
     if isinstance(text_or_path, Path) or (
         isinstance(text_or_path, str) and "\n" not in text_or_path and text_or_path.endswith(".csv")
     ):
@@ -208,18 +220,21 @@ def points_from_csv(text_or_path: str | Path | bytes, source: str | None = None)
         if size > MAX_CSV_BYTES:
             raise ValueError(_too_large(source, size))
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            return path.read_text(encoding="utf-8", errors="replace"), source
         except OSError as exc:  # a folder, no permission
             raise ValueError(f"{source}: cannot read the file ({exc})") from None
-    elif isinstance(text_or_path, bytes):
+    if isinstance(text_or_path, bytes):
         if len(text_or_path) > MAX_CSV_BYTES:
             raise ValueError(_too_large(source or "CSV", len(text_or_path)))
-        text = text_or_path.decode("utf-8", errors="replace")
-    else:
-        text = str(text_or_path)
-        if len(text) > MAX_CSV_BYTES:
-            raise ValueError(_too_large(source or "CSV", len(text)))
-    source = source or "CSV"
+        return text_or_path.decode("utf-8", errors="replace"), source
+    text = str(text_or_path)
+    if len(text) > MAX_CSV_BYTES:
+        raise ValueError(_too_large(source or "CSV", len(text)))
+    return text, source
+
+
+def _parse_points(text: str, source: str) -> np.ndarray:
+    """(n, 2) float32 from CSV text; ValueError naming ``source`` and the 1-based row."""
     rows: list[tuple[float, float]] = []
     # newline="" lets the csv module see a lone "\r" (old Mac line ends) as a line end
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -229,23 +244,28 @@ def points_from_csv(text_or_path: str | Path | bytes, source: str | None = None)
         except StopIteration:
             break
         except csv.Error as exc:  # an over-long field, a stray quote or line break
-            raise ValueError(f"{source}: row {reader.line_num} cannot be read as CSV ({exc})") from None
+            raise ValueError(f"{source}: row {reader.line_num} cannot be read as CSV "
+                             f"({exc})") from None
         line_no = reader.line_num
         cells = [c.strip() for c in row]
         if not cells or all(c == "" for c in cells):
             continue
         if len(cells) != 2:
-            other = next((sep for sep in (";", "\t", "|", " ") if len(cells) == 1 and sep in cells[0]), None)
+            other = next((sep for sep in (";", "\t", "|", " ")
+                          if len(cells) == 1 and sep in cells[0]), None)
             hint = f"; separate x and y with a comma, not {other!r}" if other else ""
-            raise ValueError(f"{source}: row {line_no} has {len(cells)} columns, expected 2 (x, y){hint}")
+            raise ValueError(f"{source}: row {line_no} has {len(cells)} columns, "
+                             f"expected 2 (x, y){hint}")
         try:
             x, y = float(cells[0]), float(cells[1])
         except ValueError:
             if line_no == 1 and not rows:  # a header such as "x,y"
                 continue
-            raise ValueError(f"{source}: row {line_no} is not numeric: {','.join(cells)[:60]!r}") from None
+            raise ValueError(f"{source}: row {line_no} is not numeric: "
+                             f"{','.join(cells)[:60]!r}") from None
         if not (math.isfinite(x) and math.isfinite(y)):
-            raise ValueError(f"{source}: row {line_no} is not finite (NaN or Inf): {','.join(cells)[:60]!r}")
+            raise ValueError(f"{source}: row {line_no} is not finite (NaN or Inf): "
+                             f"{','.join(cells)[:60]!r}")
         rows.append((x, y))
         if len(rows) > MAX_POINTS:
             raise ValueError(f"{source}: more than {MAX_POINTS:,} rows (row {line_no})")
@@ -255,7 +275,8 @@ def points_from_csv(text_or_path: str | Path | bytes, source: str | None = None)
 
 
 def _too_large(source: str, size: int) -> str:
-    return (f"{source}: the file is {size / 2**20:,.1f} MB; at most {MAX_CSV_BYTES / 2**20:,.0f} MB "
+    return (f"{source}: the file is {size / 2**20:,.1f} MB; "
+            f"at most {MAX_CSV_BYTES / 2**20:,.0f} MB "
             f"({MAX_POINTS:,} rows) can be loaded. Keep a sample of the rows.")
 
 
@@ -265,7 +286,8 @@ def points_dataset(data: np.ndarray, name: str = "points", source: str = "points
     pts = _check_points(data, source)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     pad = np.maximum(0.15 * (hi - lo), 0.1)
-    rng_box = ((float(lo[0] - pad[0]), float(hi[0] + pad[0])), (float(lo[1] - pad[1]), float(hi[1] + pad[1])))
+    rng_box = ((float(lo[0] - pad[0]), float(hi[0] + pad[0])),
+               (float(lo[1] - pad[1]), float(hi[1] + pad[1])))
 
     def sample(n: int, seed: int) -> np.ndarray:
         return pts[_rng(seed).integers(0, len(pts), size=n)]
@@ -273,7 +295,8 @@ def points_dataset(data: np.ndarray, name: str = "points", source: str = "points
     return ToyDataset(name, "Your points", f"{len(pts)} points of your own.", sample, rng_box)
 
 
-def get_dataset(name: str, points: np.ndarray | None = None, circle_radius: float = 1.0) -> ToyDataset:
+def get_dataset(name: str, points: np.ndarray | None = None,
+                circle_radius: float = 1.0) -> ToyDataset:
     """Look a dataset up by name; ``points`` supplies the data of the ``points`` dataset."""
     if name == "points":
         if points is None:

@@ -12,8 +12,8 @@ Pure NumPy over two callables, so it can be tested with known densities.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -45,7 +45,8 @@ def acceptance(logits: np.ndarray, top: float, gamma_percentile: float | None) -
     return 1.0 / (1.0 + np.exp(-(np.where(finite, f, -np.inf) - gamma)))
 
 
-def rejection_sample(draw: Callable[[int, int], np.ndarray], logit: Callable[[np.ndarray], np.ndarray],
+def rejection_sample(draw: Callable[[int, int], np.ndarray],
+                     logit: Callable[[np.ndarray], np.ndarray],
                      n: int, seed: int, pool: int | None = None,
                      gamma_percentile: float | None = None) -> RejectionResult:
     """n samples: ``draw(k, round) -> (k, d)`` candidates, ``logit(x) -> (k,)`` D's logits.

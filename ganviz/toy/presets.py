@@ -91,14 +91,17 @@ _SEPARATE = dict(steps=8000, lr_final=0.1, latent_categories=6, rejection_sampli
 # gaussians2: with 6 categories the two hills get 3 + 3 or 4 + 2 of them, so their weights come
 # out uneven (10 seeds: energy distance <= 0.01 in 3). Two categories with InfoGAN's term (one
 # per hill, equal weights) and G weight averaging: the three worst seeds 0.0016-0.0066.
-_GAUSSIANS2 = dict(_SEPARATE, latent_categories=2, info_weight=0.5, g_ema=0.999, rejection_sampling=False)
+_GAUSSIANS2 = dict(_SEPARATE, latent_categories=2, info_weight=0.5, g_ema=0.999,
+                   rejection_sampling=False)
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
     # ---- each dataset's default recipe ------------------------------------------------
     Preset("parabola-default", "parabola", "A small GAN that learns the parabola.", dict(_DEFAULT)),
-    Preset("circle-default", "circle", "A recipe that learns the circle well.", dict(_DEFAULT, steps=6000)),
+    Preset("circle-default", "circle", "A recipe that learns the circle well.",
+           dict(_DEFAULT, steps=6000)),
     Preset("moons-default", "moons", "Learns both moons.", dict(_DEFAULT, steps=6000)),
-    Preset("swiss_roll-default", "swiss_roll", "Learns the swiss roll.", dict(_DEFAULT, steps=6000)),
+    Preset("swiss_roll-default", "swiss_roll", "Learns the swiss roll.",
+           dict(_DEFAULT, steps=6000)),
     Preset("ring8-default", "ring8", "All 8 modes of the ring.", _RING8),
     Preset("grid25-default", "grid25", "All 25 modes of the grid.", _GRID25),
     Preset("grid25-connected", "grid25", "A plain connected latent (G 3 x 128) with annealing and "
@@ -111,7 +114,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            dict(_RING8_CONNECTED, rejection_percentile=95.0)),
     Preset("grid25-sharp", "grid25", "grid25-connected with strict rejection sampling.",
            dict(_GRID25_CONNECTED, rejection_percentile=95.0)),
-    Preset("gaussians2-default", "gaussians2", "Two Gaussian hills.", dict(_DEFAULT, **_GAUSSIANS2)),
+    Preset("gaussians2-default", "gaussians2", "Two Gaussian hills.",
+           dict(_DEFAULT, **_GAUSSIANS2)),
     Preset("line-default", "line", "A line segment.", dict(_DEFAULT, steps=8000, lr_final=0.1)),
     Preset("disjoint3-default", "disjoint3", "Three blobs.", dict(_DEFAULT, **_SEPARATE)),
     Preset("spiral-default", "spiral", "The spiral.", dict(_DEFAULT, steps=6000)),
@@ -122,7 +126,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            {**SO_QUESTION, **FIX_COMBINED, **FIX_BATCH, **FIX_SMALL_G}),
     Preset("so-question+combined", "circle", "Fix 1 only: real and fake in one D batch.",
            {**SO_QUESTION, **FIX_COMBINED}),
-    Preset("so-question+batch256", "circle", "Fix 2 only: batch 256.", {**SO_QUESTION, **FIX_BATCH}),
+    Preset("so-question+batch256", "circle", "Fix 2 only: batch 256.",
+           {**SO_QUESTION, **FIX_BATCH}),
     Preset("so-question+small-g", "circle", "Fix 3 only: a 16-32 generator.",
            {**SO_QUESTION, **FIX_SMALL_G}),
     Preset("so-question+radius0.5", "circle", "The asker's setup on a circle of radius 0.5 "

@@ -1,6 +1,7 @@
 """Batch-size x width sweeps: a grid of toy GANs trained together as a few stacked engines.
 
-    sweep = Sweep(SweepConfig(presets.config("so-question"), batch_sizes=(32, 256), widths=(16, 64)))
+    config = SweepConfig(presets.config("so-question"), batch_sizes=(32, 256), widths=(16, 64))
+    sweep = Sweep(config)
     sweep.train(500)                      # all runs, 500 generator steps each (repeatable)
     snap = sweep.snapshot()               # SweepSnapshot: fake points per run, for a live page
     result = sweep.result()               # SweepResult: per-run history, samples, metrics
@@ -23,8 +24,10 @@ Stack Overflow answer's fix "a smaller generator (16 and 32 units)"):
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,7 +115,8 @@ class SweepConfig:
         if not 1 <= self.seeds <= MAX_SEEDS:
             raise ValueError(f"seeds must be 1..{MAX_SEEDS}, got {self.seeds}")
         if self.width_of not in WIDTH_OF:
-            raise ValueError(f"width_of must be one of {', '.join(WIDTH_OF)}, got {self.width_of!r}")
+            raise ValueError(f"width_of must be one of {', '.join(WIDTH_OF)}, "
+                             f"got {self.width_of!r}")
         if self.steps is not None and not 1 <= self.steps <= RANGES["steps"][1]:
             raise ValueError(f"steps must be 1..{int(RANGES['steps'][1])}, got {self.steps}")
         if not 1 <= self.max_stacks <= 64:
@@ -121,13 +125,14 @@ class SweepConfig:
         if n > MAX_RUNS:
             raise ValueError(f"the grid has {n} runs; at most {MAX_RUNS} (fewer values or seeds)")
         if self.base.dataset == "points":
-            raise ValueError("sweeps over your own points are not supported; pick a built-in dataset")
+            raise ValueError("sweeps over your own points are not supported; "
+                             "pick a built-in dataset")
         self.runs()  # every cell must be a valid ToyConfig (e.g. batch a multiple of packing)
 
     def cell_config(self, batch_size: int, width: int, seed: int) -> ToyConfig:
         return with_width(self.base, width, self.width_of).replace(batch_size=batch_size, seed=seed)
 
-    def runs(self) -> list["SweepRun"]:
+    def runs(self) -> list[SweepRun]:
         """Every run, batch-major then width then seed."""
         out = []
         for i, b in enumerate(self.batch_sizes):
@@ -171,7 +176,8 @@ def padded_work(configs: list[ToyConfig]) -> int:
     c0 = configs[0]
     g = tuple(max(w) for w in zip(*(c.g_hidden for c in configs)))
     d = tuple(max(w) for w in zip(*(c.d_hidden for c in configs)))
-    return len(configs) * max(c.batch_size for c in configs) * _mults(c0.latent_dim, c0.packing, g, d)
+    batch = max(c.batch_size for c in configs)
+    return len(configs) * batch * _mults(c0.latent_dim, c0.packing, g, d)
 
 
 # Rough costs on a 2-core CPU (measured with benchmarks/sweep_throughput.py; only their ratios
@@ -237,6 +243,26 @@ def _plan_in_order(configs: list[ToyConfig], order: list[int], max_stacks: int,
 
 
 # ---- results -------------------------------------------------------------------------------
+@dataclass
+class SweepTimes:
+    """Where a sweep's seconds went, wall clock.
+
+    setup: building the engines (TensorFlow's import on first use, data, initial weights);
+    compile: tracing and XLA-compiling each stack's training loop, summed over the stacks. It
+        runs on a background thread, in training order, so that stack k + 1 compiles while
+        stack k trains: both use about one core. compile_wait: how long training waited for a
+        compilation (the part of ``compile`` not hidden behind training);
+    train: the compiled training calls; sample: the generator samples for the final metrics;
+    metrics: the quality numbers of those samples (runs measured in parallel threads)."""
+
+    setup: float = 0.0
+    compile: float = 0.0
+    compile_wait: float = 0.0
+    train: float = 0.0
+    sample: float = 0.0
+    metrics: float = 0.0
+
+
 @dataclass(frozen=True)
 class SweepSnapshot:
     """Fake points of every run at one moment: fake (R, n, 2) from each run's fixed noise
@@ -256,7 +282,7 @@ class RunResult:
     (stack seconds / runs in the stack); stack: which stack trained it."""
 
     run: SweepRun
-    history: "History"  # noqa: F821 (ganviz.toy.trainer.History)
+    history: History  # noqa: F821 (ganviz.toy.trainer.History)
     samples: np.ndarray
     metrics: dict[str, float]
     seconds: float
@@ -269,11 +295,13 @@ class RunResult:
         c = self.run.config
         changes = " ".join(f"{k}={v}" for k, v in c.diff(base).items()) if base is not None else ""
         out = {"batch_size": self.run.batch_size, "width": self.run.width, "seed": self.run.seed,
-               "g_hidden": "-".join(map(str, c.g_hidden)), "d_hidden": "-".join(map(str, c.d_hidden)),
+               "g_hidden": "-".join(map(str, c.g_hidden)),
+               "d_hidden": "-".join(map(str, c.d_hidden)),
                "dataset": c.dataset, "changes": changes, "steps": len(self.history),
                "diverged_at": self.diverged_at,
                "seconds": round(self.seconds, 4), "stack": self.stack}
-        out.update({k: (round(v, 6) if isinstance(v, float) else v) for k, v in self.metrics.items()})
+        out.update({k: (round(v, 6) if isinstance(v, float) else v)
+                    for k, v in self.metrics.items()})
         out.update({f"final_{k}": round(self.history.last(k, 100), 6)
                     for k in ("d_loss", "g_loss", "d_accuracy_real", "d_accuracy_fake")})
         return out
@@ -283,14 +311,15 @@ class RunResult:
 class SweepResult:
     """All runs of a sweep (same order as ``config.runs()``), and the time it took.
 
-    seconds: wall time of all training calls (compilation included);
-    stack_sizes: runs per compiled stack."""
+    seconds: wall time of all training calls (waits for compilation included);
+    stack_sizes: runs per compiled stack; times: where the seconds went (``SweepTimes``)."""
 
     config: SweepConfig
     runs: list[RunResult]
     steps: int
     seconds: float
     stack_sizes: list[int] = field(default_factory=list)
+    times: SweepTimes = field(default_factory=SweepTimes)
 
     def metric_names(self) -> list[str]:
         return [k for k in self.runs[0].metrics] if self.runs else []
@@ -347,6 +376,8 @@ class Sweep:
         from ganviz.toy.trainer import SNAPSHOT_POINTS as LAB_POINTS
         from ganviz.toy.trainer import History
 
+        t0 = time.perf_counter()
+        self.times = SweepTimes()
         self.config = config
         self.runs = config.runs()
         self.configs = [r.config for r in self.runs]
@@ -356,7 +387,8 @@ class Sweep:
         self.stack_of = {i: s for s, group in enumerate(self.stacks) for i in group}
         # each run's training set, as ToyTrainer draws it from its seed
         data = {s: self.dataset.sample(base.dataset_size, s) for s in {r.seed for r in self.runs}}
-        self.engines = [Engine([self.configs[i] for i in g], np.stack([data[self.runs[i].seed] for i in g]),
+        self.engines = [Engine([self.configs[i] for i in g],
+                               np.stack([data[self.runs[i].seed] for i in g]),
                                chunk=chunk, jit_compile=jit_compile) for g in self.stacks]
         self.states = [e.initial_state() for e in self.engines]
         self.histories = [History() for _ in self.runs]
@@ -366,33 +398,68 @@ class Sweep:
         self._z_snapshot = [np.stack([_lab_noise(self.configs[i], LAB_POINTS)[:n_snap] for i in g])
                             for g in self.stacks]
         self.real = self.dataset.sample(n_snap, base.seed + 7919)  # as the Lab's snapshot
+        self._compiling: list[Future] | None = None  # per stack, its compilation (see train)
+        self._compiled = [False] * len(self.stacks)
+        self.times.setup = time.perf_counter() - t0
 
     @property
     def seconds(self) -> float:
         return float(sum(self.stack_seconds))
 
+    def _start_compiling(self) -> None:
+        """Compile every stack's loop on one background thread, in training order: while stack
+        k trains (XLA's CPU runtime runs it on about one core), stack k + 1 compiles on
+        another. One thread, not one per stack: concurrent XLA compilations slow each other
+        down far more than they overlap."""
+        if self._compiling is not None:
+            return
+        pool = ThreadPoolExecutor(1, thread_name_prefix="sweep-compile")
+        self._compiling = [pool.submit(_timed, engine.compile, state)
+                           for engine, state in zip(self.engines, self.states)]
+        pool.shutdown(wait=False)
+
+    def _wait_compiled(self, s: int) -> float:
+        """Wait for stack ``s``'s compilation (once); returns the seconds waited."""
+        if self._compiled[s]:
+            return 0.0
+        t0 = time.perf_counter()
+        seconds = self._compiling[s].result()
+        waited = time.perf_counter() - t0
+        self._compiled[s] = True
+        self.times.compile += seconds
+        self.times.compile_wait += waited
+        return waited
+
     def train(self, steps: int, progress: Callable[[int], None] | None = None) -> None:
         """Train every run ``steps`` more generator steps. progress(n) gets run-steps done."""
         if not 1 <= steps <= RANGES["steps"][1]:
             raise ValueError(f"steps must be 1..{int(RANGES['steps'][1])}, got {steps}")
-        for s, (engine, group) in enumerate(zip(self.engines, self.stacks)):
-            left = steps
-            while left > 0:
-                n = min(left, engine.chunk)
-                first = int(self.states[s]["step"].numpy())
-                t0 = time.perf_counter()
-                self.states[s], rows = engine.train(self.states[s], n)
-                self.stack_seconds[s] += time.perf_counter() - t0
-                for r, i in enumerate(group):
-                    self.histories[i].extend(first, rows[:, r, :])
-                left -= n
-                if progress is not None:
-                    progress(n * len(group))
-                if len(rows) < n:  # every run of this stack diverged
-                    if progress is not None and left:
-                        progress(left * len(group))
-                    break
+        self._start_compiling()
+        for s in range(len(self.stacks)):
+            self.stack_seconds[s] += self._wait_compiled(s)
+            self._train_stack(s, steps, progress)
         self.step += steps
+
+    def _train_stack(self, s: int, steps: int, progress: Callable[[int], None] | None) -> None:
+        engine, group = self.engines[s], self.stacks[s]
+        left = steps
+        while left > 0:
+            n = min(left, engine.chunk)
+            first = int(self.states[s]["step"].numpy())
+            t0 = time.perf_counter()
+            self.states[s], rows = engine.train(self.states[s], n)
+            seconds = time.perf_counter() - t0
+            self.stack_seconds[s] += seconds
+            self.times.train += seconds
+            for r, i in enumerate(group):
+                self.histories[i].extend(first, rows[:, r, :])
+            left -= n
+            if progress is not None:
+                progress(n * len(group))
+            if len(rows) < n:  # every run of this stack diverged
+                if progress is not None and left:
+                    progress(left * len(group))
+                break
 
     def diverged_at(self) -> list[int | None]:
         out: list[int | None] = [None] * len(self.runs)
@@ -404,7 +471,8 @@ class Sweep:
 
     def snapshot(self) -> SweepSnapshot:
         fake = np.zeros((len(self.runs), self._z_snapshot[0].shape[1], 2), np.float32)
-        for engine, state, group, z in zip(self.engines, self.states, self.stacks, self._z_snapshot):
+        for engine, state, group, z in zip(self.engines, self.states, self.stacks,
+                                           self._z_snapshot):
             out = engine.sample(state, z)
             for r, i in enumerate(group):
                 fake[i] = out[r]
@@ -434,17 +502,35 @@ class Sweep:
         from ganviz.toy.metrics import quality
 
         ds, base = self.dataset, self.config.base
+        t0 = time.perf_counter()
         samples = self.samples(n_samples)
+        t1 = time.perf_counter()
+        self.times.sample += t1 - t0
         diverged = self.diverged_at()
         real_by_seed = {s: ds.sample(n_samples, s + 1) for s in {r.seed for r in self.runs}}
+
+        def measure(i: int) -> dict[str, float]:
+            return quality(samples[i], real_by_seed[self.runs[i].seed], ds.centres, ds.std,
+                           ds.display_range, base.dataset, base.circle_radius)
+
+        # NumPy releases the GIL in the metrics' big array operations: runs in parallel threads
+        with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
+            metrics = list(pool.map(measure, range(len(self.runs))))
+        self.times.metrics += time.perf_counter() - t1
         results = []
         for i, run in enumerate(self.runs):
             s = self.stack_of[i]
-            metrics = quality(samples[i], real_by_seed[run.seed], ds.centres, ds.std,
-                              ds.display_range, base.dataset, base.circle_radius)
-            results.append(RunResult(run, self.histories[i], samples[i], metrics,
+            results.append(RunResult(run, self.histories[i], samples[i], metrics[i],
                                      self.stack_seconds[s] / len(self.stacks[s]), s, diverged[i]))
-        return SweepResult(self.config, results, self.step, self.seconds, [len(g) for g in self.stacks])
+        return SweepResult(self.config, results, self.step, self.seconds,
+                           [len(g) for g in self.stacks], dataclasses.replace(self.times))
+
+
+def _timed(fn: Callable, *args) -> float:
+    """Call fn(*args); returns the seconds it took."""
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
 
 
 def _lab_noise(c: ToyConfig, n: int) -> np.ndarray:

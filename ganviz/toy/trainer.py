@@ -21,6 +21,8 @@ from ganviz.toy.config import ToyConfig
 from ganviz.toy.datasets import ToyDataset, get_dataset
 from ganviz.toy.drs import RejectionResult, rejection_sample
 from ganviz.toy.engine import METRICS, Engine, draw_latent
+from ganviz.toy.fields import Cost, change_cost
+from ganviz.toy.losses import LOSSES
 
 HISTORY_CAP = 200_000  # steps of history kept per trainer (older steps are dropped)
 SNAPSHOT_POINTS = 512
@@ -98,7 +100,8 @@ class ToyTrainer:
         self.config = config
         self.dataset: ToyDataset = get_dataset(config.dataset, self.points, config.circle_radius)
         self.data = self.dataset.sample(config.dataset_size, config.seed)
-        self.engine = Engine([config], self.data[None], chunk=self.chunk, jit_compile=self.jit_compile)
+        self.engine = Engine([config], self.data[None], chunk=self.chunk,
+                             jit_compile=self.jit_compile)
         self._fixed = self._fixed_inputs()
         self.reset()
 
@@ -140,12 +143,10 @@ class ToyTrainer:
             return rebuild
         old = self.config
         self.config = new
-        retrace = any(getattr(new, k) != getattr(old, k) for k in
-                      ("loss", "d_steps", "combined_batch", "batch_size")) or \
-            ((new.r1_weight > 0) != (old.r1_weight > 0))
-        if retrace:
+        if change_cost(old, new) is Cost.RETRACE:  # a new compiled loop around the same state
             state = self.state
-            self.engine = Engine([new], self.data[None], chunk=self.chunk, jit_compile=self.jit_compile)
+            self.engine = Engine([new], self.data[None], chunk=self.chunk,
+                                 jit_compile=self.jit_compile)
             self.state = state
         self.state = dict(self.state, hp=self.engine.hyperparams([new]))
         return []
@@ -187,7 +188,7 @@ class ToyTrainer:
         fake, d_grid, grad, manifold = self.engine.views(
             self.state, f["z"][None], f["grid"][None], f["z_grid"][None])
         d = d_grid.numpy()[0]
-        prob = self.config.loss in ("minimax", "non_saturating")
+        prob = LOSSES[self.config.loss].probability
         if prob:
             d = 0.5 * (1.0 + np.tanh(0.5 * d))  # the logistic function, without overflow
         k = MANIFOLD_RES
@@ -206,7 +207,8 @@ class ToyTrainer:
         if not (c.rejection_sampling if rejection is None else rejection):
             z = draw_latent(np.random.default_rng([seed, 4]), n, c)
             return self.engine.sample(self.state, z[None])[0]
-        return self.rejection_sample(n, seed, gamma_percentile=c.rejection_percentile or None).samples
+        return self.rejection_sample(n, seed,
+                                     gamma_percentile=c.rejection_percentile or None).samples
 
     def rejection_sample(self, n: int, seed: int = 0,
                          gamma_percentile: float | None = None) -> RejectionResult:
@@ -252,7 +254,7 @@ class ToyTrainer:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "ToyTrainer":
+    def load(cls, path: str | Path) -> ToyTrainer:
         """Rebuild a trainer from a folder written by save(). Raises ValueError if unreadable."""
         import tensorflow as tf
 
@@ -261,7 +263,8 @@ class ToyTrainer:
             config = ToyConfig.from_dict(json.loads((path / "config.json").read_text()))
             arrays = dict(np.load(path / "weights.npz"))
         except FileNotFoundError as exc:
-            raise ValueError(f"{path}: not a saved toy GAN (missing {Path(exc.filename).name})") from None
+            raise ValueError(f"{path}: not a saved toy GAN "
+                             f"(missing {Path(exc.filename).name})") from None
         except (ValueError, OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"{path}: cannot read saved toy GAN: {exc}") from None
         points = np.load(path / "points.npy") if (path / "points.npy").exists() else None

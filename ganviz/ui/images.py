@@ -47,7 +47,8 @@ def embedding_generator(ckpt: ckpts.Checkpoint):
 @st.cache_resource(show_spinner="Loading the classifier…", max_entries=4)
 def load_classifier(dataset: str, root: str):
     """The shipped evaluation classifier for `dataset`, or None when it is not shipped."""
-    from ganviz.image.classifier import CLASSIFIER_FILES, load_classifier as load
+    from ganviz.image.classifier import CLASSIFIER_FILES
+    from ganviz.image.classifier import load_classifier as load
 
     if dataset not in CLASSIFIER_FILES:
         return None
@@ -61,11 +62,11 @@ def checkpoint_picker(key: str, want_conditional: bool = False) -> ckpts.Checkpo
     With `want_conditional`, conditional checkpoints are listed first."""
     summaries = ckpts.list_checkpoints()
     if want_conditional:
-        summaries = sorted(summaries, key=lambda s: not (s.card and s.card.model == "cdcgan"))
+        summaries = sorted(summaries, key=lambda s: not (s.card and s.card.conditional))
     labels = {}
     for s in summaries:
         if s.ok and s.card is not None:
-            kind = "conditional" if s.card.model == "cdcgan" else "unconditional"
+            kind = "conditional" if s.card.conditional else "unconditional"
             labels[s.name] = f"{s.name} ({s.card.dataset}, {kind})"
         else:
             labels[s.name] = f"{s.name} (broken)"

@@ -8,7 +8,8 @@ figures' ``uirevision`` holds the user's view between frames, and a browser that
 skips frames instead of queueing them. When only the points, the title and layout pictures
 changed in a figure with fixed axis ranges (the live real-vs-fake plot, whose heatmap is a
 picture: ``PlotStyle.live``), it moves the points with ``Plotly.animate`` (no redraw) and swaps
-title and picture with ``Plotly.relayout``: ~33 ms a frame instead of ~65 ms.
+title and picture with ``Plotly.relayout``: about half the browser time of a full redraw
+(benchmarks/live_plot_frames.py measures both).
 
 Plotly.js is the copy that ships inside the plotly Python package (``package_data``, what
 ``plotly.offline`` uses), served by a second, file-only component: nothing is downloaded or
@@ -35,7 +36,8 @@ def _live_plot():
     import streamlit.components.v1 as components
 
     # index.html loads ../ganviz.ui.live_plot.plotly_js/plotly.min.js: the name below
-    components.declare_component("plotly_js", path=str(Path(plotly.__file__).parent / "package_data"))
+    plotly_js = Path(plotly.__file__).parent / "package_data"
+    components.declare_component("plotly_js", path=str(plotly_js))
     return components.declare_component("live_plot", path=str(FRONTEND))
 
 
@@ -60,9 +62,9 @@ def _plotly_value(value):
 
 
 def figure_json(fig) -> str:
-    """``fig`` as Plotly JSON for the live plot. Direct json.dumps of the traces and layout:
-    ~2 ms, where plotly.io.to_json (which rebuilds the figure) takes ~10 ms on a quiet machine,
-    and the live view serialises several figures a second for every open session."""
+    """``fig`` as Plotly JSON for the live plot. Direct json.dumps of the traces and layout,
+    several times faster than plotly.io.to_json (which rebuilds the figure first), and the
+    live view serialises several figures a second for every open session."""
     spec = {"data": [trace.to_plotly_json() for trace in fig.data],
             "layout": fig.layout.to_plotly_json()}
     return json.dumps(spec, default=_plotly_value, separators=(",", ":"))
@@ -84,8 +86,10 @@ def live_plotly_specs(specs: list[str], key: str, config: dict[str, Any] | None 
     last time is not redrawn (reuse the strings of figures that did not change)."""
     if columns is not None:
         if sorted(i for col in columns for i in col) != list(range(len(specs))):
-            raise ValueError(f"columns must place each of the {len(specs)} figures once, got {columns}")
+            raise ValueError(f"columns must place each of the {len(specs)} figures once, "
+                             f"got {columns}")
         if widths is not None and len(widths) != len(columns):
-            raise ValueError(f"widths needs one weight per column: {len(columns)}, got {len(widths)}")
+            raise ValueError(f"widths needs one weight per column: {len(columns)}, "
+                             f"got {len(widths)}")
     _live_plot()(specs=list(specs), config=config or {}, columns=columns, widths=widths, key=key,
                  default=None)

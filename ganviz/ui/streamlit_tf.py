@@ -3,10 +3,10 @@
 Streamlit 1.67 calls ``keras.backend.clear_session()`` after every script run, fragment reruns
 included, whenever ``keras`` is imported (``ScriptRunner._run_script`` ->
 ``_clean_problem_modules``), and importing TensorFlow imports keras. ``clear_session()`` runs
-``gc.collect()`` (~170 ms on this 2-core machine with TensorFlow loaded, holding the GIL, so
-every other session and the training threads wait) and empties TensorFlow's eager kernel cache,
-so the next call of any ``tf.function`` rebuilds its kernels: the Toy GAN Lab's 4 ms snapshot
-took 75 ms after it. A live view that reruns five times a second paid ~250 ms per refresh.
+a full ``gc.collect()`` (slow with TensorFlow loaded, and it holds the GIL, so every other
+session and the training threads wait) and empties TensorFlow's eager kernel cache, so the
+next call of any ``tf.function`` rebuilds its kernels: the Toy GAN Lab's snapshot became many
+times slower after it, and a live view that reruns five times a second paid it every refresh.
 
 ganviz keeps no per-run Keras graph state that would need clearing (models live in session
 state or ``st.cache_resource``; Keras 3 is eager), so the cleanup only costs. Matplotlib's part

@@ -10,8 +10,9 @@ Decoding never fails: every invalid or unknown parameter is skipped with a notic
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 from ganviz.toy import presets
 from ganviz.toy.config import ToyConfig, parse_value
@@ -31,7 +32,8 @@ class LinkState:
 
     dataset: str = DEFAULT_DATASET
     preset: str = presets.default_preset(DEFAULT_DATASET)
-    config: ToyConfig = field(default_factory=lambda: presets.config(presets.default_preset(DEFAULT_DATASET)))
+    config: ToyConfig = field(
+        default_factory=lambda: presets.config(presets.default_preset(DEFAULT_DATASET)))
     mode: str = "lab"
     projector: bool = False
     steps_per_refresh: int = DEFAULT_STEPS_PER_REFRESH
@@ -64,10 +66,15 @@ def encode(config: ToyConfig, preset: str, *, mode: str = "lab", projector: bool
 def decode(params: Mapping[str, str | list[str]]) -> LinkState:
     """The page state a link asks for; invalid parts are ignored and listed in ``notices``."""
     state = LinkState()
-    notes = state.notices
     p = {k: (v[-1] if isinstance(v, (list, tuple)) and v else v) for k, v in params.items()}
     p = {k: v for k, v in p.items() if isinstance(v, str)}
+    state.dataset, state.preset = _dataset_and_preset(p, state.notices)
+    state.config = _apply_fields(presets.config(state.preset), p, state.notices)
+    _page_settings(state, p)
+    return state
 
+
+def _dataset_and_preset(p: dict[str, str], notes: list[str]) -> tuple[str, str]:
     dataset = p.get("dataset", DEFAULT_DATASET)
     if dataset == "points":
         notes.append("A link cannot carry your own points: upload or draw them again "
@@ -80,9 +87,11 @@ def decode(params: Mapping[str, str | list[str]]) -> LinkState:
     if preset not in presets.PRESETS or presets.PRESETS[preset].dataset != dataset:
         notes.append(f"Ignored preset={preset!r}: not a preset of {dataset}.")
         preset = presets.default_preset(dataset)
-    state.dataset, state.preset = dataset, preset
-    config = presets.config(preset)
+    return dataset, preset
 
+
+def _apply_fields(config: ToyConfig, p: dict[str, str], notes: list[str]) -> ToyConfig:
+    """``config`` with the link's config fields applied; each one that fails is noted."""
     pending: list[tuple[str, str]] = []
     for key, text in p.items():
         if key in PAGE_KEYS:
@@ -93,7 +102,8 @@ def decode(params: Mapping[str, str | list[str]]) -> LinkState:
         pending.append((key, text))
     # two passes: a value valid only together with another (batch_size and packing) gets a
     # second chance once the others are applied
-    for attempt in range(2):
+    failed: list[tuple[str, str, str]] = []
+    for _ in range(2):
         failed = []
         for key, text in pending:
             try:
@@ -103,10 +113,14 @@ def decode(params: Mapping[str, str | list[str]]) -> LinkState:
         pending = [(k, t) for k, t, _ in failed]
         if not failed:
             break
-    for key, text, message in failed if pending else []:
+    for key, text, message in failed:
         notes.append(f"Ignored {key}={text!r}: {message}")
-    state.config = config
+    return config
 
+
+def _page_settings(state: LinkState, p: dict[str, str]) -> None:
+    """The link's mode, projector and steps per refresh (invalid ones noted, defaults kept)."""
+    notes = state.notices
     mode = p.get("mode", "lab")
     if mode in MODES:
         state.mode = mode
@@ -128,4 +142,3 @@ def decode(params: Mapping[str, str | list[str]]) -> LinkState:
         else:
             notes.append(f"Ignored spr={p['spr']!r}: steps per refresh must be one of "
                          f"{', '.join(map(str, STEPS_PER_REFRESH))}.")
-    return state

@@ -6,14 +6,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import ARTIFACTS, ROOT, page_url
+
 from ganviz import checkpoints as ckpts
 
 pytestmark = pytest.mark.e2e
 
 CONDITIONAL = next((s.name for s in ckpts.list_checkpoints(ROOT / "checkpoints")
-                    if s.ok and s.card.model == "cdcgan"), None)
+                    if s.ok and s.card.conditional), None)
 IMAGE = "[data-testid='stImage']"
 
 

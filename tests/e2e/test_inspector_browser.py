@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import ARTIFACTS, ROOT, page_url
 
 from ganviz.checkpoints import list_checkpoints
@@ -32,7 +31,8 @@ def test_healthy_vs_collapsed_comparison_screenshot(app_url, browser_page):
     assert len(values) == 2 * shown, values
     ndb_k = [float(v) for v in values[0::2]]
     assert all(0.0 <= v <= 1.0 for v in ndb_k)
-    titles = page.evaluate(f"() => [...document.querySelectorAll('{CHART_TITLE}')].map(e => e.textContent)")
+    titles = page.evaluate(
+        f"() => [...document.querySelectorAll('{CHART_TITLE}')].map(e => e.textContent)")
     assert all("NDB/K" in t for t in titles)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.wait_for_timeout(1500)  # let plotly finish its transitions before the picture

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import pytest
-
-from conftest import ARTIFACTS, ROOT, page_url
+from conftest import page_url, save_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -66,10 +64,4 @@ def test_train_updates_the_grid_live(app_url, browser_page):
     page.get_by_role("button", name=re.compile("Train")).wait_for(timeout=120_000)
     page.wait_for_timeout(3000)
     assert read_step(page) > first
-    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "screenshots" / "sweep.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
-    docs = ROOT / "docs" / "screenshots"
-    docs.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, docs / "sweep.png")
+    save_screenshot(page, "sweep", full_page=True)  # docs/ only with GANVIZ_UPDATE_SCREENSHOTS=1

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 import warnings
-from pathlib import Path
 
 import pytest
+from conftest import ARTIFACTS, save_screenshot
 
 pytestmark = pytest.mark.e2e
 PlaywrightTimeoutError = pytest.importorskip("playwright.sync_api").TimeoutError
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts"
 
 STEP_SELECTOR = ".toy-status .toy-step"
 PLOT_TITLE = ".stPlotlyChart .gtitle"
@@ -76,13 +72,7 @@ def test_play_trains_and_redraws(app_url, browser_page):
     assert changed, "the real-vs-fake plot did not change within 10 s while playing"
     assert fake_points_signature(page) != before
 
-    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "screenshots" / "toy_lab.png"
-    page.screenshot(path=str(shot), full_page=False)
-    assert shot.stat().st_size > 10_000
-    docs = ROOT / "docs" / "screenshots"
-    docs.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, docs / "toy_lab.png")
+    save_screenshot(page, "toy_lab")  # docs/screenshots/ only with GANVIZ_UPDATE_SCREENSHOTS=1
 
     # Pause: Play comes back and the counter stops. A click lost between the browser and the
     # server (seen once in CI, never here) is retried once, as a user would, with a warning.
@@ -96,8 +86,10 @@ def test_play_trains_and_redraws(app_url, browser_page):
             page.screenshot(path=str(ARTIFACTS / "screenshots" / f"toy_lab_pause_{attempt}.png"))
             text = page.locator("[data-testid='stMain']").first.inner_text()[:1500]
             if attempt == 2:
-                pytest.fail(f"Play did not come back within 30 s of Pause, twice; the page:\n{text}")
-            warnings.warn(f"Pause click #1 had no effect in 30 s; the page said:\n{text}")
+                pytest.fail("Play did not come back within 30 s of Pause, twice; the page:\n"
+                            f"{text}")
+            warnings.warn(f"Pause click #1 had no effect in 30 s; the page said:\n{text}",
+                          stacklevel=1)
     print(f"Pause -> Play shown in {time.monotonic() - t0:.1f} s")
     paused = read_step(page)
     time.sleep(2)
