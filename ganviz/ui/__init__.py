@@ -1,6 +1,7 @@
-"""The only part of ganviz that imports streamlit: shared widgets, live-training fragments,
-query-parameter links and the projector theme of the pages.
+"""The only part of ganviz that imports streamlit: the pages' shared widgets, live-view
+fragments, query-parameter links and the projector theme.
 
-Plain-Python helpers kept here (e.g. ``toy_session``, ``toy_link``) do not import streamlit,
-so they can be tested and reused without a browser.
+Live training itself (jobs, the fair scheduler, play state, session cleanup) is plain Python in
+``ganviz.live``; ``toy_link`` here (share links) does not import streamlit either, so both can
+be tested and reused without a browser.
 """
