@@ -3,10 +3,8 @@ both open, an interpolation strip and a class grid appear; screenshots are saved
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from conftest import ARTIFACTS, ROOT, page_url
+from conftest import ROOT, page_url, save_screenshot
 
 from ganviz import checkpoints as ckpts
 
@@ -25,17 +23,6 @@ def loaded_image_with_caption(page, caption_part: str, timeout_ms: int = 240_000
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle(),
                            timeout=60_000)
     return img
-
-
-def save_screenshot(page, name: str) -> None:
-    shots = ARTIFACTS / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    shot = shots / f"{name}.png"
-    page.screenshot(path=str(shot), full_page=False)
-    assert shot.stat().st_size > 10_000
-    docs = ROOT / "docs" / "screenshots"
-    docs.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, docs / f"{name}.png")
 
 
 @pytest.mark.skipif(CONDITIONAL is None, reason="no conditional checkpoint shipped")

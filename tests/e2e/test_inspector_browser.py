@@ -1,12 +1,11 @@
 """Mode-collapse inspector in a real browser: the side-by-side comparison renders, and a
-screenshot of it is saved to artifacts/screenshots/inspector.png (copied to docs/screenshots/)."""
+screenshot of it is saved to artifacts/screenshots/inspector.png (`make screenshots` copies it
+to docs/screenshots/)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from conftest import ARTIFACTS, ROOT, page_url
+from conftest import page_url, save_screenshot
 
 from ganviz.checkpoints import list_checkpoints
 
@@ -37,10 +36,5 @@ def test_healthy_vs_collapsed_comparison_screenshot(app_url, browser_page):
     assert page.locator('[data-testid="stException"]').count() == 0
     page.wait_for_timeout(1500)  # let plotly finish its transitions before the picture
 
-    shots = ARTIFACTS / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / "inspector.png"), full_page=True)
-    docs = ROOT / "docs" / "screenshots"
-    docs.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shots / "inspector.png", docs / "inspector.png")
-    assert (docs / "inspector.png").stat().st_size > 20_000
+    shot = save_screenshot(page, "inspector", full_page=True)
+    assert shot.stat().st_size > 20_000
