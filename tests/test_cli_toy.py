@@ -25,7 +25,8 @@ def test_help_lists_every_command():
 def test_toy_json_out_history_gif(tmp_path):
     out, hist, gif = tmp_path / "x.npy", tmp_path / "h.csv", tmp_path / "t.gif"
     r = ganviz("toy", "--dataset", "ring8", "--steps", "300", "--seed", "3", "--samples", "500",
-               "--set", "g_width=16", "--set", "d_width=16", "--out", str(out), "--history", str(hist),
+               "--set", "g_width=16", "--set", "d_width=16", "--out", str(out),
+               "--history", str(hist),
                "--gif", str(gif), "--json")
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
@@ -52,6 +53,6 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path):
     ]:
         r = ganviz("toy", *args)
         assert r.returncode == 2, (args, r.stderr)
-        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        lines = [line for line in r.stderr.splitlines() if line.strip()]
         assert len(lines) == 1 or "usage:" in r.stderr, r.stderr
         assert message in r.stderr, (message, r.stderr)

@@ -40,8 +40,8 @@ def test_every_preset_trains_a_few_steps():
     seen = set()
     for name in NAMES:
         config = presets.config(name)
-        key = (config.g_hidden, config.d_hidden, config.latent_dim, config.g_output, config.batch_size,
-               config.combined_batch, config.packing, config.loss)
+        key = (config.g_hidden, config.d_hidden, config.latent_dim, config.g_output,
+               config.batch_size, config.combined_batch, config.packing, config.loss)
         if key in seen:
             continue
         seen.add(key)
@@ -86,7 +86,8 @@ def test_circle_success_threshold_known_answers():
     assert not succeeded(circle_diagnostics(1.1 * ring).to_dict())
     half = ring[ring[:, 1] > 0]
     d = circle_diagnostics(half).to_dict()
-    assert d["radial_error"] <= RADIAL_MAX and d["angular_coverage"] < COVERAGE_MIN and not succeeded(d)
+    assert d["radial_error"] <= RADIAL_MAX and d["angular_coverage"] < COVERAGE_MIN
+    assert not succeeded(d)
     # the radius is the preset's: a circle of radius 0.5 judged against 0.5 succeeds
     assert succeeded(circle_diagnostics(0.5 * ring, radius=0.5).to_dict())
 

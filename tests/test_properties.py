@@ -18,8 +18,16 @@ from hypothesis.extra import numpy as hnp
 
 from ganviz.toy import metrics
 from ganviz.toy.config import CHOICES, RANGES, ToyConfig, parse_value
-from ganviz.toy.datasets import (DATASETS, GRID25_CENTRES, MAX_POINTS, MIN_POINTS, RING8_CENTRES,
-                                 dataset_names, get_dataset, points_from_csv)
+from ganviz.toy.datasets import (
+    DATASETS,
+    GRID25_CENTRES,
+    MAX_POINTS,
+    MIN_POINTS,
+    RING8_CENTRES,
+    dataset_names,
+    get_dataset,
+    points_from_csv,
+)
 from ganviz.ui import toy_link
 
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -93,7 +101,8 @@ def bad_value(name: str) -> st.SearchStrategy:
     widths = st.integers(1, 512)
     return st.one_of(
         st.lists(widths, min_size=7, max_size=10).map(lambda w: ",".join(map(str, w))),
-        st.tuples(st.lists(widths, max_size=5), st.one_of(st.integers(max_value=0), st.integers(min_value=513)))
+        st.tuples(st.lists(widths, max_size=5),
+                  st.one_of(st.integers(max_value=0), st.integers(min_value=513)))
         .map(lambda t: ",".join(map(str, [*t[0], t[1]]))),
         st.text(alphabet="abcxyz;. -+", min_size=1, max_size=6).filter(lambda v: v.strip()),
         st.integers(), st.none())
@@ -170,11 +179,13 @@ def test_points_csv_raises_only_value_error(data):
     assert MIN_POINTS <= len(points) <= MAX_POINTS and np.isfinite(points).all()
 
 
-PAIRS = st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=MIN_POINTS, max_size=60)
+PAIRS = st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=MIN_POINTS,
+                 max_size=60)
 
 
 @SETTINGS
-@given(PAIRS, st.booleans(), st.sampled_from(["\n", "\r\n", "\r"]), st.sampled_from(["", " ", "\t"]))
+@given(PAIRS, st.booleans(), st.sampled_from(["\n", "\r\n", "\r"]),
+       st.sampled_from(["", " ", "\t"]))
 def test_points_csv_round_trips_any_finite_points(pairs, header, newline, pad):
     lines = (["x,y"] if header else []) + [f"{pad}{x!r},{pad}{y!r}" for x, y in pairs]
     points = points_from_csv(newline.join(lines) + newline)
@@ -201,7 +212,8 @@ def samples(min_size: int = 1, max_size: int = 120, bound: float = 10.0) -> st.S
 # random centres on a 0.001 lattice: distinct ones are never closer than d^2 can resolve
 CENTRES = st.one_of(st.sampled_from([RING8_CENTRES, GRID25_CENTRES]),
                     st.integers(1, 12).flatmap(lambda k: hnp.arrays(
-                        np.float64, (k, 2), elements=st.integers(-5000, 5000).map(lambda v: v / 1000))))
+                        np.float64, (k, 2),
+                        elements=st.integers(-5000, 5000).map(lambda v: v / 1000))))
 
 
 @SETTINGS

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -23,7 +24,8 @@ from ganviz.toy.config import ToyConfig, parse_value
     ("label_noise", -0.1, "label_noise must be in 0..0.5"),
     ("gp_weight", -1.0, "gp_weight must be in 0..1000"),
     ("seed", -1, "seed must be in 0..2147483647"),
-    ("loss", "wgan", "loss must be one of minimax, non_saturating, least_squares, wasserstein_clip, wasserstein_gp, hinge"),
+    ("loss", "wgan", "loss must be one of minimax, non_saturating, least_squares, "
+                     "wasserstein_clip, wasserstein_gp, hinge"),
     ("g_optimizer", "adagrad", "g_optimizer must be one of adam, rmsprop, sgd"),
     ("g_output", "relu", "g_output must be one of linear, tanh"),
     ("latent_distribution", "cauchy", "latent_distribution must be one of normal, uniform"),
@@ -41,14 +43,15 @@ def test_invalid_field_names_field_and_range(field, value, message):
 
 
 def test_batch_must_be_multiple_of_packing():
-    with pytest.raises(ValueError, match="batch_size must be a multiple of packing \\(3\\), got 256"):
+    with pytest.raises(ValueError,
+                       match="batch_size must be a multiple of packing \\(3\\), got 256"):
         ToyConfig(packing=3)
 
 
 def test_frozen_and_json_round_trip():
     c = ToyConfig(dataset="circle", g_layers="16, 32", batch_size=64)
     assert c.g_hidden == (16, 32) and c.g_layers == "16,32"
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         c.batch_size = 3
     assert ToyConfig.from_dict(json.loads(c.to_json())) == c
     with pytest.raises(ValueError, match="unknown config field"):

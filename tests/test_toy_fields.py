@@ -113,6 +113,14 @@ def test_the_compiled_structure_follows_the_costs():
         assert changed == (change_cost(base, base.replace(**{name: value})) is Cost.RETRACE), name
 
 
+def test_every_shared_field_is_part_of_the_structure():
+    """Runs stacked together share these fields; all but the data's (which reach the loop as
+    tensors) are part of the Structure a compiled loop is keyed on."""
+    own = {f.name for f in fields(Structure)}
+    assert set(SHARED_IN_STACK) - own == {"dataset", "dataset_size", "circle_radius"}
+    assert own - set(SHARED_IN_STACK) == {"info", "g_ema", "g_hidden", "d_hidden", "batch_size"}
+
+
 def test_fields_does_not_import_the_config():
     code = ("import sys, ganviz.toy.fields; "
             "print('ganviz.toy.config' in sys.modules, 'tensorflow' in sys.modules)")

@@ -29,7 +29,7 @@ def test_every_dataset_trains(dataset):
     _check_trained(t)
 
 
-OPTIONS = [dict(loss=l) for l in LOSSES] + [
+OPTIONS = [dict(loss=name) for name in LOSSES] + [
     dict(combined_batch=False),
     dict(packing=2),
     dict(packing=4, combined_batch=False),
@@ -52,7 +52,8 @@ OPTIONS = [dict(loss=l) for l in LOSSES] + [
 ]
 
 
-@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+@pytest.mark.parametrize("options", OPTIONS,
+                         ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
 def test_every_loss_and_option_trains(options):
     t = ToyTrainer(ToyConfig(dataset="ring8", **{**SMALL, **options}))
     t.train(STEPS)
@@ -84,7 +85,8 @@ def test_step_modes_and_reset():
     d1 = [x.numpy().copy() for x in t.state["d"]]
     t.train(5, mode="g")
     assert all(np.array_equal(a, b.numpy()) for a, b in zip(d1, t.state["d"]))  # D untouched
-    assert np.isnan(t.history.values["g_loss"][:5]).all() and np.isfinite(t.history.values["g_loss"][5:]).all()
+    g_loss = t.history.values["g_loss"]
+    assert np.isnan(g_loss[:5]).all() and np.isfinite(g_loss[5:]).all()
     t.reset()
     assert t.step == 0 and len(t.history) == 0
     assert all(np.array_equal(a, b.numpy()) for a, b in zip(g0, t.state["g"]))

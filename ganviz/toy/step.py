@@ -244,7 +244,8 @@ class TrainStep:
             with tf.GradientTape() as tape:
                 tape.watch(d)
                 total, extra, lr_, lf_, u_new = self._d_objective(d, part, u, batch)
-                # both halves in one batch: their mean, as the two-batch updates each see one
+                # a labelled loss on one real+fake batch is the mean over its 2B samples (as
+                # Keras' train_on_batch computes it); a critic's loss is the two halves' sum
                 half = 0.5 if (part == "both" and labels) else 1.0
                 objective = tf.reduce_sum(total * half + extra)
             grads = self.flat(tape.gradient(objective, d), d)
