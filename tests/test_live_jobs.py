@@ -4,6 +4,7 @@ the janitor's release of a sweep session (ganviz.live; no streamlit)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -200,6 +201,7 @@ def test_a_sweep_session_is_released_by_the_janitor():
 
     state = Session()
     state.job = job = SweepJob(_grid(), target_steps=10)
+    gc.collect()  # jobs of earlier tests that are garbage but not yet collected
     held = models_held()
     state.play.start()
     state.play.refresh([job], 5, 0.2, stop_at_target=True)

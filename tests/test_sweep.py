@@ -22,7 +22,10 @@ from ganviz.toy.sweep import (
 
 STEPS = 300
 BATCHES, WIDTHS = (32, 64, 128), (8, 16, 32)
-TOL = dict(rtol=1e-4, atol=1e-4)
+# float agreement, not bit equality: a padded stack's matrix products sum in another order than
+# a lone run's (the CPU's kernels differ by shape), and 300 GAN steps amplify that to ~4e-4
+TOL = dict(rtol=1e-3, atol=1e-3)
+POINT_TOL = dict(rtol=0, atol=5e-3)  # generated points, in data units: 0.5% of a unit radius
 
 
 def grid(**changes) -> SweepConfig:
@@ -100,9 +103,11 @@ def test_a_run_in_the_stack_equals_the_same_run_alone(trained, batch_size, width
     for k in METRICS:
         np.testing.assert_allclose(trained.histories[i].values[k], alone.history.values[k], **TOL,
                                    err_msg=k)
-    np.testing.assert_allclose(trained.samples(500)[i], alone.sample(500, seed=config.seed), **TOL)
+    np.testing.assert_allclose(trained.samples(500)[i], alone.sample(500, seed=config.seed),
+                               **POINT_TOL)
     # the live grid shows the Lab's snapshot noise for that config
-    np.testing.assert_allclose(trained.snapshot().fake[i], alone.snapshot().fake[:256], **TOL)
+    np.testing.assert_allclose(trained.snapshot().fake[i], alone.snapshot().fake[:256],
+                               **POINT_TOL)
 
 
 def test_stacked_runs_differ_from_each_other(trained):
