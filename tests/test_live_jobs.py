@@ -22,21 +22,13 @@ from ganviz.live.sessions import LiveSession, SessionRegistry, models_held  # no
 from ganviz.live.sweep_job import SweepJob  # noqa: E402
 from ganviz.toy.config import ToyConfig  # noqa: E402
 from ganviz.toy.sweep import SweepConfig  # noqa: E402
+from tests.conftest import wait_until  # noqa: E402
 
 TINY = dict(dataset="line", g_width=8, d_width=8, batch_size=32, dataset_size=500)
 
 
 def _grid() -> SweepConfig:
     return SweepConfig(ToyConfig(**TINY), batch_sizes=(16, 32), widths=(4, 8))
-
-
-def _wait(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 class CountingGate(FairGate):
@@ -103,9 +95,9 @@ def test_first_refresh_trains_here_when_the_gate_is_idle_then_a_trainer_takes_ov
     assert job.step == 10 and play.trainer is None and compiled == [job]
     assert play.refresh([job], 10, 0.2) is None  # the second refresh hands over
     assert play.trainer is not None and play.trainer.running
-    assert _wait(lambda: job.step > 30)
+    assert wait_until(lambda: job.step > 30)
     assert play.stop(StopReason.PAUSED) and play.trainer is None
-    assert _wait(lambda: live_trainer_threads() == 0, 10)
+    assert wait_until(lambda: live_trainer_threads() == 0, 10)
 
 
 def test_first_refresh_on_a_busy_server_queues_on_the_trainer():
@@ -116,7 +108,7 @@ def test_first_refresh_on_a_busy_server_queues_on_the_trainer():
         assert play.refresh([job], 10, 0.2) is None
         assert job.step == 1  # only the compile step, outside the gate
         assert play.trainer is not None
-    assert _wait(lambda: job.step > 10)
+    assert wait_until(lambda: job.step > 10)
     play.stop(StopReason.PAUSED)
 
 
@@ -135,7 +127,7 @@ def test_refresh_stops_at_the_target_on_divergence_and_on_errors():
     play.refresh([job], 10, 0.2)
     play.refresh([job], 10, 0.2)  # a trainer now trains it ...
     job.fail = True                # ... and then raises
-    assert _wait(lambda: not play.trainer.running, 10)
+    assert wait_until(lambda: not play.trainer.running, 10)
     assert play.refresh([job], 10, 0.2) is StopReason.ERROR
     assert not play.playing and "boom" in str(play.error)
 
@@ -163,7 +155,7 @@ def test_a_sweep_and_a_lab_run_take_turns_through_one_gate_and_the_sweep_stops_a
     lab = LiveTrainer([run], steps_per_refresh=20, refresh_s=0.2, gate=gate).start()
     grid = LiveTrainer([sweep], steps_per_refresh=20, refresh_s=0.2, stop_at_target=True,
                        gate=gate).start()
-    assert _wait(lambda: not grid.running, 120)
+    assert wait_until(lambda: not grid.running, 120)
     lab.stop()
     assert grid.stopped is StopReason.TARGET and sweep.step == 60 and sweep.finish_due
     assert run.step > 0

@@ -25,21 +25,13 @@ from ganviz.live.scheduler import (  # noqa: E402
 )
 from ganviz.live.sessions import SessionRegistry  # noqa: E402
 from ganviz.toy.config import ToyConfig  # noqa: E402
+from tests.conftest import wait_until  # noqa: E402
 
 TINY = dict(dataset="line", g_width=8, d_width=8, batch_size=32, dataset_size=500)
 
 
 def _run(**overrides) -> LabRun:
     return LabRun(ToyConfig(**{**TINY, **overrides}))
-
-
-def _wait(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 # ---- the fair gate -----------------------------------------------------------------------
@@ -65,7 +57,7 @@ def test_gate_grants_turns_in_arrival_order_and_never_more_than_its_slots():
         threads = [threading.Thread(target=session, args=(n, 5)) for n in "abc"]
         for i, t in enumerate(threads):
             t.start()
-            assert _wait(lambda n=i + 1: gate.waiting >= n, 5)
+            assert wait_until(lambda n=i + 1: gate.waiting >= n, 5)
     for t in threads:
         t.join(10)
     assert most[0] == 1
@@ -165,7 +157,7 @@ def test_live_trainer_trains_in_the_background_and_stops_when_asked():
     run = _run()
     run.train(2)
     live = LiveTrainer([run], steps_per_refresh=50, refresh_s=0.2).start()
-    assert _wait(lambda: run.step > 40)
+    assert wait_until(lambda: run.step > 40)
     assert live.running and live_trainer_threads() >= 1
     live.stop()
     assert not live.running and live.stopped is StopReason.STOPPED
@@ -191,7 +183,7 @@ def test_live_trainer_stops_at_the_recommended_steps():
     run = _run(steps=60)
     run.train(2)
     live = LiveTrainer([run], steps_per_refresh=1000, refresh_s=0.2, stop_at_target=True).start()
-    assert _wait(lambda: not live.running)
+    assert wait_until(lambda: not live.running)
     assert live.stopped is StopReason.TARGET and run.step == 60
 
 
@@ -199,22 +191,22 @@ def test_live_trainer_stops_when_the_page_stops_looking_or_the_browser_leaves():
     run = _run()
     run.train(2)
     idle = LiveTrainer([run], steps_per_refresh=5, refresh_s=0.2, lease_s=0.3).start()
-    assert _wait(lambda: not idle.running, 10) and idle.stopped is StopReason.IDLE
+    assert wait_until(lambda: not idle.running, 10) and idle.stopped is StopReason.IDLE
     connected = [True]
     gone = LiveTrainer([run], steps_per_refresh=5, refresh_s=0.2,
                        is_connected=lambda: connected[0]).start()
     time.sleep(0.2)
     assert gone.running
     connected[0] = False
-    assert _wait(lambda: not gone.running, 10) and gone.stopped is StopReason.DISCONNECTED
-    assert _wait(lambda: live_trainer_threads() == 0, 10)
+    assert wait_until(lambda: not gone.running, 10) and gone.stopped is StopReason.DISCONNECTED
+    assert wait_until(lambda: live_trainer_threads() == 0, 10)
 
 
 def test_live_trainer_stops_on_divergence_and_reports_errors():
     run = _run(g_optimizer="sgd", d_optimizer="sgd", g_lr=1.0, d_lr=1.0, dataset="gaussians2")
     run.train(1)
     live = LiveTrainer([run], steps_per_refresh=200, refresh_s=0.2).start()
-    assert _wait(lambda: not live.running, 60)
+    assert wait_until(lambda: not live.running, 60)
     assert live.stopped is StopReason.DIVERGED and run.diverged_at is not None
 
     class Broken:
@@ -225,7 +217,7 @@ def test_live_trainer_stops_on_divergence_and_reports_errors():
             raise RuntimeError("boom")
 
     bad = LiveTrainer([Broken()], steps_per_refresh=5, refresh_s=0.2).start()
-    assert _wait(lambda: not bad.running, 10)
+    assert wait_until(lambda: not bad.running, 10)
     assert bad.stopped is StopReason.ERROR and "boom" in str(bad.error)
     with pytest.raises(ValueError, match="steps_per_refresh"):
         LiveTrainer([run], steps_per_refresh=0, refresh_s=0.2)
@@ -296,12 +288,12 @@ def test_janitor_releases_models_and_ends_when_no_session_is_left(tmp_path):
     page = Page(run)
     before = reg.stats()["runs"]
     reg.register("s1", page, lambda: False, release_after_s=0.1)
-    assert _wait(lambda: reg.released == 1, 10)
+    assert wait_until(lambda: reg.released == 1, 10)
     assert run.released and reg.stats()["runs"] == before - 1
     gc.collect()
     assert trainer_ref() is None  # the networks and optimiser state are freed
-    assert _wait(lambda: reg._janitor is None, 10)  # nothing left to watch: the janitor ends
-    assert _wait(status.exists, 5)
+    assert wait_until(lambda: reg._janitor is None, 10)  # nothing left to watch: the janitor ends
+    assert wait_until(status.exists, 5)
     import json
 
     assert json.loads(status.read_text())["sessions"] == 0
@@ -320,7 +312,7 @@ def test_page_state_release_stops_training_and_drops_the_runs():
     assert state.play.trainer is None and state.run is None and not state.playing
     assert state.play.reason is StopReason.RELEASED
     assert run.released and state.released and state.notices
-    assert _wait(lambda: live_trainer_threads() == 0, 10)
+    assert wait_until(lambda: live_trainer_threads() == 0, 10)
 
 
 def test_refresh_period_grows_with_the_sessions_playing():
