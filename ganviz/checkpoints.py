@@ -32,6 +32,7 @@ from ganviz.image.checkpoints import (
     load,
     resolve,
     save,
+    write_evaluation,
 )
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "Card", "Checkpoint", "CheckpointError", "CheckpointSummary", "CorruptCheckpointError",
     "EpochSnapshot", "IncompleteCheckpointError", "UnknownCheckpointError",
     "UnsafeCheckpointError", "checkpoints_root", "list_checkpoints", "load", "resolve", "save",
+    "write_evaluation",
 ]

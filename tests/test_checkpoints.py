@@ -146,6 +146,17 @@ def test_save_replaces_atomically_and_carries_epochs(saved):
     assert sorted(p.name for p in saved.iterdir()) == ["cond", "uncond"]
 
 
+def test_write_evaluation_keeps_the_rest_of_the_card(saved):
+    before = json.loads((saved / "uncond" / "card.json").read_text())
+    evaluation = {"FID": 1.5, "baseline": {"FID": 0.5}, "command": "python -m ganviz eval ..."}
+    checkpoints.write_evaluation("uncond", evaluation)
+    after = json.loads((saved / "uncond" / "card.json").read_text())
+    assert after["evaluation"] == evaluation
+    assert {k: v for k, v in after.items() if k != "evaluation"} == {
+        k: v for k, v in before.items() if k != "evaluation"}
+    assert checkpoints.load("uncond").card.evaluation == evaluation
+
+
 def test_image_grid_known_layout():
     from ganviz.image.pixels import grid_array
 

@@ -57,6 +57,9 @@ class Card:
     training_time_s: float
     hardware: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+    # `python -m ganviz eval --json` of this checkpoint against its reference, with the command
+    # that made it (FID-C, KID, IS, precision/recall/density/coverage, NDB/K and their baseline)
+    evaluation: dict[str, Any] = field(default_factory=dict)
     history: tuple[dict[str, Any], ...] = ()
     config: dict[str, Any] = field(default_factory=dict)
     command: str = ""

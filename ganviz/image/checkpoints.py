@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from ganviz.files import make_temp_dir, npz_bytes
+from ganviz.files import make_temp_dir, npz_bytes, write_atomic
 from ganviz.image.card import (
     FORMAT,
     Card,
@@ -449,3 +449,14 @@ def save(path: str | os.PathLike, generator, card: Card, samples: np.ndarray,
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return path
+
+
+def write_evaluation(name_or_path: str | os.PathLike, evaluation: dict[str, Any],
+                     root: Path | None = None) -> Path:
+    """Store ``evaluation`` (the ``python -m ganviz eval --json`` object, with its command) in
+    the checkpoint's card.json, replacing the file atomically. Returns the card's path."""
+    path = resolve(name_or_path, root)
+    card = _read_card(path)
+    updated = Card.from_dict({**card.to_dict(), "evaluation": dict(evaluation)})
+    write_atomic(path / "card.json", (json.dumps(updated.to_dict(), indent=2) + "\n").encode())
+    return path / "card.json"
