@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "train": "ganviz.cli.train",
     "sample": "ganviz.cli.sample",
     "ndb": "ganviz.cli.ndb",
+    "eval": "ganviz.cli.eval",
 }
 
 

@@ -9,6 +9,7 @@ from ganviz.eval.ndb_plane import ndb_on_plane
 from ganviz.plots import images as pictures
 from ganviz.plots import ndb as plots
 from ganviz.ui import inspector as ui
+from ganviz.ui import scorecard as sc
 
 st.set_page_config(page_title="Mode-collapse inspector · ganviz", page_icon="🔍", layout="wide")
 st.title("Mode-collapse inspector")
@@ -17,7 +18,7 @@ st.caption("NDB (Richardson & Weiss 2018): k-means bins are fitted once on real 
            "generator leaves many bins nearly empty (purple) and piles its samples into a few "
            "(orange). NDB/K is the fraction of statistically different bins; lower is better.")
 
-VIEWS = ["Compare", "Bin detail", "Elbow", "Epochs", "Classes", "Toy"]
+VIEWS = ["Compare", "Bin detail", "Elbow", "Epochs", "Classes", "Scorecard", "Toy"]
 names, broken = ui.checkpoint_names()
 for name, problem in broken.items():
     st.warning(f"Checkpoint {name!r} cannot be used: {problem}")
@@ -174,6 +175,9 @@ IMAGE_VIEWS = {"Compare": show_compare, "Bin detail": show_bin_detail, "Elbow": 
 # ---------------------------------------------------------------- output
 if view == "Toy":
     show_toy()
+elif view == "Scorecard":
+    st.subheader("Scorecard: FID, KID, IS, precision / recall, NDB, each beside real vs real")
+    sc.scorecard_view(chosen, ui.stamp)
 elif not chosen:
     st.info("Choose one to three checkpoints in the sidebar.")
 else:
