@@ -23,6 +23,7 @@ from ganviz.plots.images import captioned_grid
 
 SERIES_COLORS = ("#1f5fbf", "#d62d20", "#2b8a3e", "#7b3fa0", "#e08600")
 BASELINE_COLOR = "#555555"
+LABEL_POSITIONS = ("top center", "bottom center", "middle left")  # near points stay legible
 
 
 def precision_recall(points: Mapping[str, tuple[float, float]],
@@ -36,7 +37,7 @@ def precision_recall(points: Mapping[str, tuple[float, float]],
     fig = go.Figure()
     for i, (name, (precision, recall)) in enumerate(points.items()):
         fig.add_scatter(x=[recall], y=[precision], mode="markers+text", name=name, text=[name],
-                        textposition="top center", cliponaxis=False,
+                        textposition=LABEL_POSITIONS[i % len(LABEL_POSITIONS)], cliponaxis=False,
                         marker=dict(size=14, color=SERIES_COLORS[i % len(SERIES_COLORS)]),
                         hovertemplate=f"{name}<br>precision %{{y:.3f}}<br>recall %{{x:.3f}}"
                                       "<extra></extra>")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from ganviz.eval.suite import EvalConfig, Scorecard
+from ganviz.eval.suite import NDB_BINS, NDB_Z_THRESHOLD, EvalConfig, Scorecard
 from ganviz.toy.model_zip import MAX_ZIP_BYTES
 
 MAX_UPLOAD_BYTES = MAX_ZIP_BYTES      # as the toy lab's model upload (and Streamlit's default)
@@ -411,8 +411,8 @@ def _curve_chart(entry: Entry, config: EvalConfig, card: Scorecard) -> None:
     try:
         curve = _curve(entry.gen_spec, entry.real_spec, config.features, config.n or card.n_gen,
                        config.seed, entry.stamp)
-    except ValueError as exc:
-        st.error(f"FID and KID against n: {exc}")
+    except Exception as exc:  # the same inputs scored above: this is not expected, but say it
+        st.error(f"FID and KID against n: {type(exc).__name__}: {str(exc)[:240]}")
         return
     fig = plots.fid_kid_vs_n(curve.sizes, curve.fid, curve.kid_mean, curve.kid_std,
                              curve.baseline_fid, curve.baseline_kid, fid_label=f"FID{_tag(card)}",
@@ -467,6 +467,9 @@ def _memorisation(card: Scorecard) -> None:
 def scorecard_view(chosen: list[str], stamp) -> None:
     """The whole view: inputs, then the table, the precision-vs-recall picture, and for one
     generator the FID/KID-vs-n curve, its best and worst samples and the memorisation panel."""
+    st.caption(f"The sidebar's NDB settings do not apply here: NDB/K below uses {NDB_BINS} "
+               f"k-means bins of pixels (fewer for small real sets) and |z| > "
+               f"{NDB_Z_THRESHOLD:g}, as the checkpoints' cards do.")
     request, problems = scorecard_inputs(chosen, stamp)
     for text in problems:
         st.error(text)
