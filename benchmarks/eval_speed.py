@@ -28,8 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._context import machine_context  # noqa: E402
-from ganviz.eval.features import extract  # noqa: E402
-from ganviz.eval.inputs import (  # noqa: E402
+from ganviz.judge.features import extract  # noqa: E402
+from ganviz.judge.inputs import (  # noqa: E402
     load_generated,
     load_real,
     load_training_real,

@@ -1,4 +1,4 @@
-"""Feature spaces (ganviz.eval.features): known answers for pixels, raw and the shipped
+"""Feature spaces (ganviz.judge.features): known answers for pixels, raw and the shipped
 classifier; Inception's preprocessing on a tiny input and its unavailable path (no real
 ImageNet weights here)."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ganviz.eval import features as F
-from ganviz.eval.features import FEATURE_SPACES, FeaturesUnavailable, extract
-from ganviz.eval.inputs import InputError, load_real, samples_from_array
+from ganviz.judge import features as F
+from ganviz.judge.features import FEATURE_SPACES, FeaturesUnavailable, extract
+from ganviz.judge.inputs import InputError, load_real, samples_from_array
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Sample sets as users have them (ganviz.eval.inputs, ganviz.eval.sample_files): known answers
+"""Sample sets as users have them (ganviz.judge.inputs, ganviz.judge.sample_files): known answers
 for every kind of spec, and one refusal per kind of bad input."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from ganviz.eval import sample_files
-from ganviz.eval.inputs import (
+from ganviz.judge import sample_files
+from ganviz.judge.inputs import (
     InputError,
     SampleSet,
     load_generated,

@@ -1,4 +1,4 @@
-"""The evaluation suite (ganviz.eval.suite): known answers on small synthetic features, the JSON
+"""The evaluation suite (ganviz.judge.suite): known answers on small synthetic features, the JSON
 keys exactly, the real-vs-real baseline, notes, and refusals at the edge. No TensorFlow: the
 feature spaces here are raw vectors and pixels."""
 
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from ganviz.eval import suite
-from ganviz.eval.features import Features
+from ganviz.judge import suite
+from ganviz.judge.features import Features
 from ganviz.eval.kid import kid
-from ganviz.eval.suite import METRICS, REPORTED, EvalConfig, Scorecard, evaluate, score
+from ganviz.judge.suite import METRICS, REPORTED, EvalConfig, Scorecard, evaluate, score
 
 VALUE_KEYS = ["FID", "KID", "KID_std", "IS", "IS_std", "precision", "recall", "density",
               "coverage", "NDB_K"]
@@ -226,7 +226,7 @@ def test_a_dataset_baseline_uses_training_images_and_finds_nearest_training_samp
         monkeypatch):
     """With a known dataset the baseline's partner is load_training_real (faked here): the
     nearest training sample of a generated copy is the one it copies, at distance 0."""
-    from ganviz.eval import inputs
+    from ganviz.judge import inputs
 
     training = images(200, seed=5)
     real = images(100, seed=6)
@@ -247,7 +247,7 @@ def test_a_dataset_baseline_uses_training_images_and_finds_nearest_training_samp
 
 
 def test_a_users_real_set_never_borrows_the_generators_training_split(monkeypatch):
-    from ganviz.eval import inputs
+    from ganviz.judge import inputs
 
     sets = {"gen": inputs.SampleSet(images(100, seed=1), None, "checkpoint", "mnist"),
             "real": inputs.SampleSet(images(100, seed=2), None, "my digits", None)}

@@ -212,11 +212,11 @@ def test_stage_upload_refuses_at_the_edge_and_keys_by_content(monkeypatch):
 
 
 def test_sample_size_curve_fid_falls_with_n_kid_stays_level():
-    from ganviz.ui import scorecard as sc
+    from ganviz.judge import curves
 
     rng = np.random.default_rng(0)
     gen, real = rng.standard_normal((1000, 8)), rng.standard_normal((1000, 8)) + 0.3
-    curve = sc.sample_size_curve(gen, real, sc.sample_sizes(1000), seed=0, training=None)
+    curve = curves.sample_size_curve(gen, real, curves.sample_sizes(1000), seed=0, training=None)
     assert curve.sizes.tolist() == [50, 100, 250, 500]
     assert curve.fid[0] > curve.fid[-1]               # biased: inflated at small n
     assert abs(curve.kid_mean[0] - curve.kid_mean[-1]) < 3 * curve.kid_std[0] + 1e-9

@@ -1,5 +1,5 @@
 """`python -m ganviz eval`: judge generated samples against real ones as the field does, each
-number beside a real-vs-real baseline (the library: ganviz.eval.suite)."""
+number beside a real-vs-real baseline (the library: ganviz.judge.suite)."""
 
 from __future__ import annotations
 
@@ -63,8 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ganviz.cli import UsageError
-    from ganviz.eval.features import FeaturesUnavailable
-    from ganviz.eval.suite import EvalConfig, evaluate
+    from ganviz.judge.features import FeaturesUnavailable
+    from ganviz.judge.suite import EvalConfig, evaluate
 
     metrics = tuple(m.strip().lower() for m in args.metrics.split(",") if m.strip())
     # EvalConfig refuses unknown metrics and feature spaces before anything slow
@@ -115,7 +115,7 @@ class _Bars:
 
 def print_table(card) -> None:
     """The scorecard as a table: metric, value (interval), baseline, better, meaning."""
-    from ganviz.eval.suite import REPORTED
+    from ganviz.judge.suite import REPORTED
 
     print(f"{card.gen_source}  vs  {card.real_source}")
     baseline = ("none" if card.baseline is None

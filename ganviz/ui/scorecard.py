@@ -1,10 +1,10 @@
 """The Mode-collapse inspector's Scorecard view: one to three generators judged as the field
 does (FID, KID, IS, precision / recall / density / coverage, NDB/K), each beside the real-vs-real
 baseline, with the pictures that explain the numbers. `scorecard_view(chosen, stamp)` draws it:
-widgets (keys sc_*) -> `Request` -> cached `ganviz.eval.suite.evaluate` per generator -> table
+widgets (keys sc_*) -> `Request` -> cached `ganviz.judge.suite.evaluate` per generator -> table
 and `ganviz.plots.scorecard` figures. Uploads are refused here when too large or of another
 kind, then written once under the temp folder by content hash (so caches key on content) and
-read and checked by `ganviz.eval.inputs`, whose messages are shown as they are. Cached objects
+read and checked by `ganviz.judge.inputs`, whose messages are shown as they are. Cached objects
 are shared by all sessions and never modified.
 """
 
@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from ganviz.eval.suite import NDB_BINS, NDB_Z_THRESHOLD, EvalConfig, Scorecard
+from ganviz.judge.curves import SampleSizeCurve, sample_size_curve, sample_sizes
+from ganviz.judge.suite import NDB_BINS, NDB_Z_THRESHOLD, EvalConfig, Scorecard
 from ganviz.toy.model_zip import MAX_ZIP_BYTES
 
 MAX_UPLOAD_BYTES = MAX_ZIP_BYTES      # as the toy lab's model upload (and Streamlit's default)
@@ -32,9 +33,6 @@ OWN_REFERENCE, UPLOADED = "each checkpoint's held-out set", "my upload"
 REFERENCES = {OWN_REFERENCE: None, "MNIST (held-out split)": "mnist",
               "Fashion-MNIST (held-out split)": "fashion_mnist", UPLOADED: None}
 SPACES = {"classifier": "classifier (FID-C)", "pixels": "pixels", "inception": "Inception"}
-CURVE_SIZES = (50, 100, 250, 500, 1000, 2500, 5000, 10_000)
-CURVE_KID_SUBSETS = 20
-CURVE_FID_REPEATS = 3
 PICTURES = 8
 # the table's columns: (Scorecard key, heading; "{tag}" is the feature space's suffix, "-C")
 COLUMNS = (("FID", "FID{tag}"), ("KID", "KID{tag}"), ("KID_std", "KID{tag} std"),
@@ -54,7 +52,7 @@ class Staged:
 
 @dataclass(frozen=True)
 class Entry:
-    """One generator of the scorecard: its label, what ganviz.eval.inputs loads for it and for
+    """One generator of the scorecard: its label, what ganviz.judge.inputs loads for it and for
     its real set (a checkpoint name, a dataset or a staged file's path), the real set's label
     and a stamp that changes when a checkpoint is retrained (a cache key part)."""
 
@@ -69,19 +67,6 @@ class Entry:
 class Request:
     entries: tuple[Entry, ...]
     config: EvalConfig
-
-
-@dataclass(frozen=True)
-class SampleSizeCurve:
-    """FID and KID of random subsets of n generated and n real features, per n; the baseline
-    arrays are the same for training real vs held-out real (None without a training set)."""
-
-    sizes: np.ndarray
-    fid: np.ndarray
-    kid_mean: np.ndarray
-    kid_std: np.ndarray
-    baseline_fid: np.ndarray | None
-    baseline_kid: np.ndarray | None
 
 
 # ---------------------------------------------------------------------------- uploads
@@ -225,7 +210,7 @@ def scorecard_inputs(chosen: list[str], stamp) -> tuple[Request | None, list[str
 @st.cache_resource(show_spinner="Scoring: features, FID, KID, IS, precision / recall, NDB and "
                                 "the real-vs-real baseline…", max_entries=12)
 def _evaluate(gen_spec: str, real_spec: str, config: EvalConfig, stamp: float) -> Scorecard:
-    from ganviz.eval.suite import evaluate
+    from ganviz.judge.suite import evaluate
 
     return evaluate(gen_spec, real_spec, config)
 
@@ -234,7 +219,7 @@ def _unavailable(space: str) -> str | None:
     """Why the feature space cannot run here (Inception's weights missing), or None."""
     if space != "inception":
         return None
-    from ganviz.eval.features import FeaturesUnavailable, inception_weights_path
+    from ganviz.judge.features import FeaturesUnavailable, inception_weights_path
 
     try:
         inception_weights_path()
@@ -246,7 +231,7 @@ def _unavailable(space: str) -> str | None:
 def evaluate_all(request: Request) -> tuple[dict[str, Scorecard], dict[str, str], str | None]:
     """({label: Scorecard} of those scored, {label: why not} of the others, and why the feature
     space is unavailable here, or None). Uploads can hold anything: every failure is a message."""
-    from ganviz.eval.features import FeaturesUnavailable
+    from ganviz.judge.features import FeaturesUnavailable
 
     cards: dict[str, Scorecard] = {}
     problems: dict[str, str] = {}
@@ -264,46 +249,11 @@ def evaluate_all(request: Request) -> tuple[dict[str, Scorecard], dict[str, str]
 
 # ---------------------------------------------------------------------------- FID and KID vs n
 
-def sample_sizes(n: int) -> tuple[int, ...]:
-    """The n-curve's sample counts for sets of n: CURVE_SIZES below n // 2, then n // 2 (at
-    most half the sets, so each FID repeat and KID subset is a fresh random draw)."""
-    return tuple(s for s in CURVE_SIZES if s < n // 2) + (int(n) // 2,)
-
-
-def _fid_kid_at(a: np.ndarray, b: np.ndarray, n: int, seed: int) -> tuple[float, float, float]:
-    """(FID averaged over CURVE_FID_REPEATS random n-subsets of a and b, KID mean, KID std over
-    CURVE_KID_SUBSETS subsets of n). a: (n_a, d), b: (n_b, d) features."""
-    from ganviz.eval.frechet import fid
-    from ganviz.eval.kid import kid
-
-    rng = np.random.default_rng(seed)
-    fids = [fid(a[rng.choice(len(a), n, replace=False)], b[rng.choice(len(b), n, replace=False)])
-            for _ in range(CURVE_FID_REPEATS)]
-    result = kid(a, b, CURVE_KID_SUBSETS, n, seed=seed)
-    return float(np.mean(fids)), result.mean, result.std
-
-
-def sample_size_curve(gen: np.ndarray, real: np.ndarray, sizes: tuple[int, ...], seed: int,
-                      training: np.ndarray | None = None) -> SampleSizeCurve:
-    """FID and KID of gen (n_g, d) vs real (n_r, d) features at each n of `sizes` (each at most
-    min(n_g, n_r)); with `training` (n_t, d), the same for training vs real (the baseline).
-    FID at small n is inflated (Binkowski et al. 2018, Chong & Forsyth 2020); KID is not."""
-    sizes = tuple(int(s) for s in sizes if 2 <= s <= min(len(gen), len(real)))
-    if not sizes:
-        raise ValueError("the n-curve needs at least 2 samples per set")
-    rows = np.array([_fid_kid_at(gen, real, n, seed) for n in sizes])  # (sizes, 3)
-    base = (None if training is None or len(training) < max(sizes)
-            else np.array([_fid_kid_at(training, real, n, seed) for n in sizes]))
-    return SampleSizeCurve(np.array(sizes), rows[:, 0], rows[:, 1], rows[:, 2],
-                           None if base is None else base[:, 0],
-                           None if base is None else base[:, 1])
-
-
 @st.cache_resource(show_spinner="FID and KID at growing n…", max_entries=8)
 def _curve(gen_spec: str, real_spec: str, space: str, n: int, seed: int,
            stamp: float) -> SampleSizeCurve:
-    from ganviz.eval import inputs
-    from ganviz.eval.features import extract
+    from ganviz.judge import inputs
+    from ganviz.judge.features import extract
 
     real = inputs.load_real(real_spec, n=n, seed=seed)
     gen = inputs.load_generated(gen_spec, n=n, seed=seed)
@@ -362,7 +312,7 @@ def metrics_table(request: Request, cards: dict[str, Scorecard]):
 
 
 def _space_caption(space: str, card: Scorecard) -> str:
-    from ganviz.eval.features import FEATURE_SPACES
+    from ganviz.judge.features import FEATURE_SPACES
 
     tag = _tag(card)
     if space == "classifier":

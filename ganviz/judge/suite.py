@@ -26,6 +26,7 @@ import numpy as np
 
 from ganviz.eval import ndb as ndb_metric
 from ganviz.eval.metric_inputs import check_count, check_seed
+from ganviz.judge.scorecard import Scorecard
 
 # progress(stage, done, total): called as long steps advance (extraction, KID, bootstrap)
 Progress = Callable[[str, int, int], None]
@@ -143,13 +144,15 @@ REPORTED: dict[str, Reported] = {r.key: r for m in METRICS.values() for r in m.r
 @dataclass(frozen=True)
 class EvalConfig:
     """What to compute and how. metrics: names of METRICS. features: a FEATURE_SPACES key
-    (ganviz.eval.features). n: samples per set (None: all the real set holds, as many
+    (ganviz.judge.features). n: samples per set (None: all the real set holds, as many
     generated). k: neighbourhood of precision / recall / density / coverage (Naeem et al.: 5).
     kid_subsets, kid_subset_size: KID's subsets (torch-fidelity: 100 of 1,000); None: 1,000,
     or the smaller set when it has fewer (noted); a given size above the data is refused.
     bootstrap: resamples for the intervals of BOOTSTRAPPED keys (0: none). seed: every
     random draw. ndb_bins: K, lowered to n_real // 2 for small real sets (noted). baseline:
-    also score training real against the held-out real set.
+    also score training real against the held-out real set. dataset: "mnist" /
+    "fashion_mnist" when neither set says (both the user's own files): the classifier's
+    features and the baseline's training split follow it.
     """
 
     metrics: tuple[str, ...] = tuple(METRICS)
@@ -162,9 +165,10 @@ class EvalConfig:
     seed: int = 0
     ndb_bins: int = NDB_BINS
     baseline: bool = True
+    dataset: str | None = None
 
     def __post_init__(self) -> None:
-        from ganviz.eval.features import FEATURE_SPACES  # numpy only, no TensorFlow
+        from ganviz.judge.features import FEATURE_SPACES  # numpy only, no TensorFlow
 
         metrics = (self.metrics,) if isinstance(self.metrics, str) else tuple(self.metrics)
         unknown = [m for m in metrics if m not in METRICS]
@@ -273,7 +277,7 @@ def score(gen: Any, real: Any, config: EvalConfig = EvalConfig(), gen_images: An
           real_images: Any = None, progress: Progress | None = None) -> dict[str, float]:
     """The asked-for metrics of one generated set against one real set, as flat JSON keys.
 
-    gen, real: ganviz.eval.features.Features (values (n, d), probabilities (n, classes) or
+    gen, real: ganviz.judge.features.Features (values (n, d), probabilities (n, classes) or
     None); gen_images, real_images: (n, H, W, C) uint8 for NDB, or None. Metrics the inputs
     cannot give (IS without probabilities, NDB without images) are left out (see runnable).
     """
@@ -281,71 +285,19 @@ def score(gen: Any, real: Any, config: EvalConfig = EvalConfig(), gen_images: An
     return _score_pair(pair, names, config, progress)[0]
 
 
-@dataclass(frozen=True, eq=False)
-class Scorecard:
-    """One generated set judged against one real set. values / baseline: JSON key (see
-    REPORTED) -> float; baseline None when there is none (a note says why); n_baseline its
-    samples per side. intervals: key -> (low, high) bootstrap interval. feature_label: the
-    space in words. notes: what to know before trusting a number. realism: (n_gen,)
-    Kynkaanniemi et al.'s realism score (>= 1: inside the real manifold), or None. nearest:
-    (indices (n_gen,) into training_images, distances (n_gen,)), each generated sample's
-    nearest training sample in feature space (the memorisation check), or None; real_nearest:
-    (n_real,) the same for the held-out real samples, the yardstick (a generated sample far
-    closer than real ones ever are is a likely copy). gen_images: (n_gen, H, W, C) uint8 or
-    None, for the best and worst samples.
-    """
-
-    values: dict[str, float]
-    baseline: dict[str, float] | None
-    intervals: dict[str, tuple[float, float]]
-    feature_label: str
-    n_gen: int
-    n_real: int
-    notes: tuple[str, ...]
-    realism: np.ndarray | None = None
-    nearest: tuple[np.ndarray, np.ndarray] | None = None
-    real_nearest: np.ndarray | None = None
-    gen_images: np.ndarray | None = None
-    training_images: np.ndarray | None = None
-    n_baseline: int | None = None
-    gen_source: str = "generated"
-    real_source: str = "real"
-
-    def to_json(self) -> dict[str, Any]:
-        """The flat keys, `baseline` (same keys, or None), `features`, `n_gen`, `n_real`,
-        `notes`, and KEY_ci: [low, high] per interval. Non-finite numbers become None."""
-        out: dict[str, Any] = {key: _json_number(v) for key, v in self.values.items()}
-        out["baseline"] = (None if self.baseline is None
-                           else {key: _json_number(v) for key, v in self.baseline.items()})
-        out.update(features=self.feature_label, n_gen=self.n_gen, n_real=self.n_real,
-                   notes=list(self.notes))
-        for key, (low, high) in self.intervals.items():
-            out[f"{key}_ci"] = [_json_number(low), _json_number(high)]
-        return out
-
-    def nearest_images(self) -> np.ndarray | None:
-        """(n_gen, H, W, C) uint8: each generated sample's nearest training image, or None."""
-        if self.nearest is None or self.training_images is None:
-            return None
-        return self.training_images[self.nearest[0]]
-
-
-def _json_number(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
-
-
 def evaluate(gen_spec: str, real_spec: str, config: EvalConfig = EvalConfig(),
              progress: Progress | None = None) -> Scorecard:
-    """Load both sides (any spec of ganviz.eval.inputs), extract features, score them, and
+    """Load both sides (any spec of ganviz.judge.inputs), extract features, score them, and
     score the real-vs-real baseline beside them. Deterministic for config.seed."""
-    from ganviz.eval import inputs, prdc
+    from ganviz.eval import prdc
+    from ganviz.judge import inputs
 
     real = inputs.load_real(real_spec, n=config.n, seed=config.seed)
     gen = _load_generated(gen_spec, config.n or len(real), config)
     if gen.image_shape and real.image_shape and gen.image_shape != real.image_shape:
         raise ValueError(f"generated images are {gen.image_shape} (H, W, C) but real images are "
                          f"{real.image_shape}: compare images of one shape")
-    dataset = real.dataset or gen.dataset
+    dataset = real.dataset or gen.dataset or config.dataset
     notes = [] if not gen.dataset or gen.dataset == dataset else [
         f"the generator's dataset is {gen.dataset} but the real set's is {dataset}: the "
         f"features follow the real set"]
@@ -353,8 +305,8 @@ def evaluate(gen_spec: str, real_spec: str, config: EvalConfig = EvalConfig(),
     real_f = _extract(config, real, dataset, "real", progress)
     pair, names, pair_notes = _prepare(gen_f, real_f, config, gen.images, real.images)
     values, value_notes = _score_pair(pair, names, config, progress)
-    baseline, partner, baseline_notes, n_baseline = _baseline(pair, names, config, real.dataset,
-                                                              progress)
+    baseline, partner, baseline_notes, n_baseline = _baseline(
+        pair, names, config, real.dataset or config.dataset, progress)
     intervals, interval_notes = _intervals(pair, names, config, progress)
     notes += pair_notes + _size_notes(pair) + value_notes
     notes += [x for x in baseline_notes if x[len("baseline: "):] not in notes] + interval_notes
@@ -373,7 +325,7 @@ def evaluate(gen_spec: str, real_spec: str, config: EvalConfig = EvalConfig(),
 
 def _load_generated(spec: str, n: int, config: EvalConfig) -> Any:
     """n generated samples; without config.n, all of a generated set smaller than n."""
-    from ganviz.eval import inputs
+    from ganviz.judge import inputs
 
     try:
         return inputs.load_generated(spec, n=n, seed=config.seed)
@@ -385,7 +337,7 @@ def _load_generated(spec: str, n: int, config: EvalConfig) -> Any:
 
 def _extract(config: EvalConfig, samples: Any, dataset: str | None, side: str,
              progress: Progress | None) -> Any:
-    from ganviz.eval.features import extract
+    from ganviz.judge.features import extract
 
     done = [0]  # extract reports each batch's count (tqdm's update); progress wants totals
 
@@ -419,7 +371,7 @@ def _baseline(pair: Pair, names: tuple[str, ...], config: EvalConfig, dataset: s
     base_config = replace(config, kid_subset_size=pair.kid_subset_size, metrics=names)
     why = "the real set has no known dataset, so no training split"
     if dataset is not None:
-        from ganviz.eval import inputs
+        from ganviz.judge import inputs
 
         try:
             training = inputs.load_training_real(dataset, n=len(pair.gen), seed=config.seed)

@@ -22,7 +22,7 @@
     keras        a generator .keras file, z (n, d) -> (n, H, W[, C]), loaded in Keras safe mode
                  with Lambda layers refused; n images (default 10,000) from N(0, I) with `seed`.
 
-Float images are read by the value-range rule of `ganviz.eval.sample_files` (uint8 / unit /
+Float images are read by the value-range rule of `ganviz.judge.sample_files` (uint8 / unit /
 tanh, detected or given as `value_range`, ambiguous sets refused); a .keras generator's output
 is read as tanh unless `value_range` says otherwise; checkpoints and datasets ignore it.
 `n` caps a file or dataset to a seeded random n (kept in file order) and never repeats a
@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganviz.eval.sample_files import (
+from ganviz.judge.sample_files import (
     VALUE_RANGES,
     InputError,
     check_n,

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganviz.eval.inputs import InputError, SampleSet
+from ganviz.judge.inputs import InputError, SampleSet
 
 CLASSIFIER_IMAGE_SHAPE = (28, 28, 1)
 DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
@@ -313,7 +313,7 @@ def extract(space: str, samples: SampleSet, dataset: str | None = None, batch_si
         raise InputError(f"unknown feature space {space!r}; choose one of "
                          f"{', '.join(FEATURE_SPACES)}")
     if not isinstance(samples, SampleSet):
-        raise InputError(f"samples must be a SampleSet (ganviz.eval.inputs.load_generated / "
+        raise InputError(f"samples must be a SampleSet (ganviz.judge.inputs.load_generated / "
                          f"load_real), got {type(samples).__name__}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not (
             1 <= batch_size <= MAX_BATCH_SIZE):

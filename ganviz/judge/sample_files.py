@@ -1,6 +1,6 @@
 """Reading sample files a user brings, refusing hostile or malformed ones at the edge: NumPy
 arrays (.npy / .npz) and folders or .zip archives of PNG/JPEG images, plus the value-range
-rule that turns float images into uint8. `ganviz.eval.inputs` builds `SampleSet`s from these.
+rule that turns float images into uint8. `ganviz.judge.inputs` builds `SampleSet`s from these.
 NumPy and Pillow only: no TensorFlow.
 
     detect_value_range(array, value_range)  "uint8" | "unit" | "tanh" (rule below)
