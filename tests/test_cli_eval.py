@@ -73,6 +73,28 @@ def test_a_shipped_checkpoint_against_its_reference_set_as_json(capsys):
     assert 0 <= result["precision"] <= 1 and 1 <= result["IS"] <= 10
 
 
+def test_write_card_stores_the_result_and_its_command(capsys, tmp_path, monkeypatch):
+    import shutil
+
+    from ganviz.checkpoints import checkpoints_root, load
+
+    shutil.copytree(checkpoints_root() / "mnist_dcgan", tmp_path / "mnist_dcgan",
+                    ignore=shutil.ignore_patterns("epochs", "state"))
+    shutil.copytree(checkpoints_root() / "classifiers", tmp_path / "classifiers")
+    monkeypatch.setenv("GANVIZ_CHECKPOINTS", str(tmp_path))
+    rc, out, _ = run_cli(capsys, "--gen", "mnist_dcgan", "--real", "mnist_dcgan", "--n", "200",
+                         "--kid-subset-size", "100", "--metrics", "fid,kid", "--json",
+                         "--no-progress", "--write-card")
+    assert rc == 0
+    stored = load("mnist_dcgan").card.evaluation
+    assert {k: v for k, v in stored.items() if k != "command"} == json.loads(out)
+    assert stored["command"].startswith("python -m ganviz eval --gen mnist_dcgan --real "
+                                        "mnist_dcgan")
+    rc, _, err = run_cli(capsys, "--gen", "mnist", "--real", "mnist", "--n", "50",
+                         "--metrics", "fid", "--no-progress", "--write-card")
+    assert rc == 2 and "--write-card needs --gen to be a checkpoint" in err
+
+
 def test_the_table_puts_the_baseline_beside_each_value(capsys, tmp_path):
     np.save(tmp_path / "gen.npy", squares(100, seed=1))
     np.savez(tmp_path / "real.npz", images=squares(100, seed=2))

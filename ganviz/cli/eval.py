@@ -59,6 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print one JSON object instead of a table")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bars on stderr")
+    parser.add_argument("--dataset", default=None, choices=("mnist", "fashion_mnist"),
+                        help="what your images are, when neither set says (both your own "
+                             "files): the classifier features and the baseline follow it")
+    parser.add_argument("--write-card", action="store_true",
+                        help="store the result (with this command) in the --gen checkpoint's "
+                             "card.json, as the shipped checkpoints carry theirs")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     # EvalConfig refuses unknown metrics and feature spaces before anything slow
     config = EvalConfig(metrics=metrics, features=args.features, n=args.n, k=args.k,
                         kid_subsets=args.kid_subsets, kid_subset_size=args.kid_subset_size,
-                        bootstrap=args.bootstrap, seed=args.seed)
+                        bootstrap=args.bootstrap, seed=args.seed, dataset=args.dataset)
     bars = _Bars(enabled=not args.no_progress)
     try:
         card = evaluate(args.gen, args.real, config, progress=bars)
@@ -80,11 +86,30 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot read the input: {exc}") from None
     finally:
         bars.close()
+    if args.write_card:
+        _write_card(args, card.to_json())
     if args.json:
         print(json.dumps(card.to_json()))
     else:
         print_table(card)
     return 0
+
+
+def _write_card(args: argparse.Namespace, result: dict) -> None:
+    """The result and the command that made it, into the --gen checkpoint's card.json."""
+    from ganviz import checkpoints
+    from ganviz.cli import UsageError
+
+    flags = {"--gen": args.gen, "--real": args.real, "--features": args.features,
+             "--metrics": args.metrics, "--n": args.n, "--k": args.k,
+             "--kid-subsets": args.kid_subsets, "--kid-subset-size": args.kid_subset_size,
+             "--bootstrap": args.bootstrap, "--seed": args.seed, "--dataset": args.dataset}
+    command = "python -m ganviz eval " + " ".join(
+        f"{flag} {value}" for flag, value in flags.items() if value is not None)
+    try:
+        checkpoints.write_evaluation(args.gen, {**result, "command": command})
+    except (checkpoints.CheckpointError, OSError) as exc:
+        raise UsageError(f"--write-card needs --gen to be a checkpoint: {exc}") from None
 
 
 class _Bars:
