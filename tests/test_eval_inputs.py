@@ -9,6 +9,8 @@ import zipfile
 import numpy as np
 import pytest
 
+from ganviz.image.checkpoints import checkpoints_root
+from ganviz.image.pixels import to_uint8
 from ganviz.judge import sample_files
 from ganviz.judge.inputs import (
     InputError,
@@ -18,8 +20,6 @@ from ganviz.judge.inputs import (
     load_training_real,
     samples_from_array,
 )
-from ganviz.image.checkpoints import checkpoints_root
-from ganviz.image.pixels import to_uint8
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
+from ganviz.eval.kid import kid
 from ganviz.judge import suite
 from ganviz.judge.features import Features
-from ganviz.eval.kid import kid
 from ganviz.judge.suite import METRICS, REPORTED, EvalConfig, Scorecard, evaluate, score
 
 VALUE_KEYS = ["FID", "KID", "KID_std", "IS", "IS_std", "precision", "recall", "density",
