@@ -32,6 +32,8 @@ UPLOAD_DIR = "ganviz_scorecard_uploads"
 OWN_REFERENCE, UPLOADED = "each checkpoint's held-out set", "my upload"
 REFERENCES = {OWN_REFERENCE: None, "MNIST (held-out split)": "mnist",
               "Fashion-MNIST (held-out split)": "fashion_mnist", UPLOADED: None}
+DATASETS = {"(what the checkpoint or reference says)": None, "MNIST digits": "mnist",
+            "Fashion-MNIST": "fashion_mnist"}
 SPACES = {"classifier": "classifier (FID-C)", "pixels": "pixels", "inception": "Inception"}
 PICTURES = 8
 # the table's columns: (Scorecard key, heading; "{tag}" is the feature space's suffix, "-C")
@@ -147,9 +149,13 @@ def _settings() -> EvalConfig:
     k = int(c3.number_input("Neighbours k (precision / recall)", 1, 20, 5, key="sc_k",
                             help="Naeem et al. 2020 use 5."))
     seed = int(c4.number_input("Seed", 0, 2**31 - 1, 0, key="sc_seed"))
+    dataset = st.selectbox("Your images are like", list(DATASETS), key="sc_dataset",
+                           help="Only needed when both sets are your own files: the classifier "
+                                "features and the baseline's training images follow it.")
     # KID subsets as large as the sets would all be the same draw: halve them under 2,000
     subset = None if n >= 2000 else max(2, n // 2)
-    return EvalConfig(features=space, n=n, k=k, seed=seed, kid_subset_size=subset)
+    return EvalConfig(features=space, n=n, k=k, seed=seed, kid_subset_size=subset,
+                      dataset=DATASETS[dataset])
 
 
 def _reference(chosen: list[str], problems: list[str]) -> tuple[str | None, str]:
