@@ -197,11 +197,13 @@ def test_a_users_own_feature_files_get_a_split_half_baseline_and_intervals(tmp_p
     card = evaluate(str(tmp_path / "gen.npy"), str(tmp_path / "real.npy"), config)
     out = card.to_json()
     assert set(out) == {"FID", "KID", "KID_std", "precision", "recall", "density", "coverage",
-                        "baseline", "features", "n_gen", "n_real", "notes", "FID_ci"}
+                        "baseline", "features", "n_gen", "n_real", "notes", "FID_ci", "KID_ci"}
     assert card.n_gen == card.n_real == 300 and card.n_baseline == 150
     assert out["baseline"]["FID"] < out["FID"] and out["baseline"]["recall"] > 0.5
     low, high = out["FID_ci"]
     assert low <= high
+    low, high = out["KID_ci"]
+    assert low <= high and low < out["KID"] + 3 * out["KID_std"]
     notes = " ".join(card.notes)
     assert "two halves of 150" in notes and "probabilities" in notes and "pixels" in notes
     assert card.realism.shape == (300,) and card.nearest is None

@@ -36,7 +36,7 @@ IS_SPLITS = 10            # Salimans et al. 2016
 NDB_BINS = 50             # the shipped checkpoints' cards use K = 50 on held-out pixels ...
 NDB_Z_THRESHOLD = 4.0     # ... and |z| > 4, the authors' MNIST demo
 SMALL_N = 1000            # below it FID and KID are noisy enough to say so
-BOOTSTRAPPED = ("FID", "IS")  # keys that get a bootstrap interval
+BOOTSTRAPPED = ("FID", "KID", "IS")  # keys that get a bootstrap interval
 
 
 @dataclass(frozen=True)
@@ -418,12 +418,17 @@ def _intervals(pair: Pair, names: tuple[str, ...], config: EvalConfig,
     from ganviz.eval.bootstrap import bootstrap_ci
     from ganviz.eval.classifier_score import classifier_score
     from ganviz.eval.frechet import fid
+    from ganviz.eval.kid import kid
 
     def is_mean(p: np.ndarray, _: Any) -> float:
         return classifier_score(p, splits=IS_SPLITS).mean
 
+    def kid_mean(a: np.ndarray, b: np.ndarray) -> float:
+        return kid(a, b, config.kid_subsets, pair.kid_subset_size, seed=config.seed).mean
+
     statistics = {"FID": ("fid", fid, pair.gen.values, pair.real.values),  # key -> (metric,
-                  "IS": ("is", is_mean, pair.gen.probabilities, pair.gen.probabilities)}  # f, a, b)
+                  "KID": ("kid", kid_mean, pair.gen.values, pair.real.values),  # f, a, b)
+                  "IS": ("is", is_mean, pair.gen.probabilities, pair.gen.probabilities)}
     out = {}
     for key in BOOTSTRAPPED:
         name, statistic, a, b = statistics[key]
@@ -434,8 +439,9 @@ def _intervals(pair: Pair, names: tuple[str, ...], config: EvalConfig,
                                                  progress),
                                         a, b, resamples=config.bootstrap, seed=config.seed)
             out[key] = (interval.low, interval.high)
-    return out, ["bootstrap intervals are for FID and IS only (KID_std gives KID's spread; "
-                 "repeated samples shrink precision / recall's k-NN radii). FID's interval sits "
+    return out, ["bootstrap intervals are for FID, KID and IS (resampling with repeats would "
+                 "shrink precision / recall's k-NN radii to 0: change --seed for their spread). "
+                 "FID's interval sits "
                  "above its value, as FID grows when a resample's distinct n shrinks: read it as "
                  "a spread"]
 
