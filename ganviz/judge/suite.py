@@ -79,19 +79,14 @@ def _fid(pair: Pair, config: EvalConfig, progress: Progress | None) -> dict[str,
 
 
 def _kid(pair: Pair, config: EvalConfig, progress: Progress | None) -> dict[str, float]:
-    """ganviz.eval.kid.kid with a tick per subset: the same draws in the same order."""
-    from ganviz.eval.kid import mmd2_unbiased
+    from ganviz.eval.kid import kid
 
-    a, b, m = pair.gen.values, pair.real.values, pair.kid_subset_size
-    rng = np.random.RandomState(config.seed)
-    values = np.empty(config.kid_subsets)
-    for i in range(config.kid_subsets):
-        subset_a = a[rng.choice(a.shape[0], m, replace=False)]
-        subset_b = b[rng.choice(b.shape[0], m, replace=False)]
-        values[i] = mmd2_unbiased(subset_a, subset_b)
-        if progress is not None:
-            progress("KID subsets", i + 1, config.kid_subsets)
-    return {"KID": float(values.mean()), "KID_std": float(values.std())}
+    def tick(done: int, total: int) -> None:
+        progress("KID subsets", done, total)
+
+    result = kid(pair.gen.values, pair.real.values, config.kid_subsets, pair.kid_subset_size,
+                 seed=config.seed, progress=None if progress is None else tick)
+    return {"KID": result.mean, "KID_std": result.std}
 
 
 def _is(pair: Pair, config: EvalConfig, progress: Progress | None) -> dict[str, float]:
