@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import time
 
 
@@ -49,3 +50,24 @@ def machine_context() -> str:
         pass
     parts.append(f"numpy 256x256 matmul {matmul_gflops():.0f} GFLOP/s")
     return "machine: " + ", ".join(parts)
+
+
+def timed(fn, repeats: int) -> tuple[list[float], list[float], object]:
+    """Wall and CPU seconds per run of ``fn()``, and its last result. CPU time (all threads)
+    is the figure other jobs on a shared machine disturb least."""
+    walls, cpus, out = [], [], None
+    for _ in range(repeats):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        out = fn()
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu_start)
+    return walls, cpus, out
+
+
+def timing_line(label: str, walls: list[float], cpus: list[float], extra: str = "",
+                width: int = 40) -> float:
+    """Print the median wall and CPU seconds of ``timed`` runs; returns the median wall."""
+    wall = statistics.median(walls)
+    print(f"{label:<{width}} median {wall:7.3f} s wall, {statistics.median(cpus):7.3f} s CPU "
+          f"(runs {', '.join(f'{t:.3f}' for t in walls)}){extra}")
+    return wall

@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import io
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -30,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks._context import machine_context  # noqa: E402
+from benchmarks._context import machine_context, timed
+from benchmarks._context import timing_line as _timing_line  # noqa: E402
 from ganviz.eval.frechet import fid  # noqa: E402
 from ganviz.eval.kid import kid  # noqa: E402
 from ganviz.eval.prdc import DEFAULT_CHUNK, nearest_neighbours, prdc  # noqa: E402
@@ -46,22 +46,6 @@ def features(n: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
     return real, fake
 
 
-def timed(fn, repeats: int):
-    """(wall seconds per run, CPU seconds per run, last result)."""
-    walls, cpus, out = [], [], None
-    for _ in range(repeats):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        out = fn()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu_start)
-    return walls, cpus, out
-
-
-def line(label: str, walls: list[float], cpus: list[float], extra: str = "") -> float:
-    wall = statistics.median(walls)
-    print(f"{label:<34} median {wall:7.3f} s wall, {statistics.median(cpus):7.3f} s CPU "
-          f"(runs {', '.join(f'{t:.3f}' for t in walls)}){extra}")
-    return wall
 
 
 def package_prdc(real: np.ndarray, fake: np.ndarray) -> dict:
@@ -146,6 +130,11 @@ def memory(args) -> None:
           f"the package's three {N_MEMORY:,}^2 float matrices alone: "
           f"{3 * N_MEMORY**2 * (4 if args.dtype == 'float32' else 8) / 2**30:.1f} GiB")
     print(f"  = {json.dumps({k: round(v, 6) for k, v in m['result'].items()})}")
+
+
+def line(label: str, walls: list[float], cpus: list[float], extra: str = "") -> float:
+    return _timing_line(label, walls, cpus, extra, width=34)
+
 
 
 def main() -> int:

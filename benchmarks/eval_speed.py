@@ -19,15 +19,14 @@ import argparse
 import contextlib
 import io
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks._context import machine_context  # noqa: E402
+from benchmarks._context import machine_context, timed
+from benchmarks._context import timing_line as _timing_line  # noqa: E402
 from ganviz.judge.features import extract  # noqa: E402
 from ganviz.judge.inputs import (  # noqa: E402
     load_generated,
@@ -39,22 +38,6 @@ from ganviz.judge.inputs import (  # noqa: E402
 N, K, FEATURES_TARGET_S = 10_000, 5, 5.0
 
 
-def timed(fn, repeats: int):
-    """(wall seconds per run, CPU seconds per run, last result)."""
-    walls, cpus, out = [], [], None
-    for _ in range(repeats):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        out = fn()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu_start)
-    return walls, cpus, out
-
-
-def line(label: str, walls: list[float], cpus: list[float], extra: str = "") -> float:
-    wall = statistics.median(walls)
-    print(f"{label:<40} median {wall:7.3f} s wall, {statistics.median(cpus):7.3f} s CPU "
-          f"(runs {', '.join(f'{t:.3f}' for t in walls)}){extra}")
-    return wall
 
 
 def largest_real_mnist():
@@ -129,6 +112,11 @@ def memory_stage() -> None:
               f"missing ({exc})")
         return
     eval_metrics_speed.memory(argparse.Namespace(dtype="float32"))
+
+
+def line(label: str, walls: list[float], cpus: list[float], extra: str = "") -> float:
+    return _timing_line(label, walls, cpus, extra, width=40)
+
 
 
 def main() -> int:

@@ -16,12 +16,12 @@ import os
 import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks._context import timed  # noqa: E402
 from ganviz.eval.ndb import KMEANS_ALGORITHM, KMEANS_MAX_ITER, KMEANS_N_INIT, evaluate, fit_bins  # noqa: E402
 
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -47,17 +47,6 @@ def load_data(seed: int) -> tuple[np.ndarray, np.ndarray, str]:
     return (rng.random((N_TRAIN, 28, 28)), rng.random((N_QUERY, 28, 28)),
             "uniform random 28x28 (Fashion-MNIST files missing)")
 
-
-def timed(fn, repeats: int) -> tuple[list[float], list[float], object]:
-    """Wall and CPU seconds per run; CPU time (all threads) is the figure that other jobs on a
-    shared machine disturb least."""
-    walls, cpus, out = [], [], None
-    for _ in range(repeats):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        out = fn()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu_start)
-    return walls, cpus, out
 
 
 def report(label: str, walls: list[float], cpus: list[float], target_s: float,

@@ -70,3 +70,12 @@ def read_only(*arrays: np.ndarray | None) -> None:
     for array in arrays:
         if array is not None:
             array.setflags(write=False)
+
+
+def frozen_view(array: np.ndarray | None) -> np.ndarray | None:
+    """A read-only view of ``array`` (the caller's own array stays writable), or None."""
+    if array is None:
+        return None
+    view = array.view()
+    view.setflags(write=False)
+    return view

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ganviz.eval.metric_inputs import frozen_view
 from ganviz.judge.inputs import InputError, SampleSet
 
 CLASSIFIER_IMAGE_SHAPE = (28, 28, 1)
@@ -55,14 +56,6 @@ Progress = Callable[[int], object] | None
 class FeaturesUnavailable(RuntimeError):
     """A feature space's network is missing here (weights, classifier file); the message says
     which file to put where."""
-
-
-def _frozen(array: np.ndarray | None) -> np.ndarray | None:
-    if array is None:
-        return None
-    view = array.view()
-    view.setflags(write=False)
-    return view
 
 
 @dataclass(frozen=True)
@@ -324,5 +317,5 @@ def extract(space: str, samples: SampleSet, dataset: str | None = None, batch_si
     if not np.isfinite(values).all():
         raise FeaturesUnavailable(f"{space} features of {samples.source} are not finite; "
                                   "the network file may be damaged")
-    return Features(_frozen(values), _frozen(probabilities), space,
+    return Features(frozen_view(values), frozen_view(probabilities), space,
                     entry.metric_label("FID", dataset), dataset, samples.source)

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ganviz.eval.metric_inputs import frozen_view
 from ganviz.judge.sample_files import (
     VALUE_RANGES,
     InputError,
@@ -66,14 +67,6 @@ GENERATE_BATCH = 500
 DATASETS = ("mnist", "fashion_mnist")
 FILE_KINDS = {".npy": "array", ".npz": "array", ".zip": "images", ".keras": "keras"}
 MAX_KERAS_BYTES = 200 * 2**20    # file and unpacked, as ganviz.toy.model_zip.MAX_ZIP_BYTES
-
-
-def _frozen(array: np.ndarray | None) -> np.ndarray | None:
-    if array is None:
-        return None
-    view = array.view()
-    view.setflags(write=False)
-    return view
 
 
 @dataclass(frozen=True)
@@ -108,7 +101,7 @@ class SampleSet:
         if self.labels is not None and self.labels.shape != (len(self),):
             raise ValueError(f"labels must be ({len(self)},), got {self.labels.shape}")
         for name in ("images", "features", "labels"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, frozen_view(getattr(self, name)))
 
     def __len__(self) -> int:
         return len(self.images if self.images is not None else self.features)
