@@ -11,6 +11,8 @@ this module and `ganviz.image.card`).
         reference.npz    held-out real images `images` (n, H, W, C) uint8 [+ `labels` (n,)]
         epochs/          optional: epoch_NNN.png grids and epoch_NNN.npz generated samples
         state/           optional: discriminator + optimizer state for `train --resume`
+        encoder/         optional, ae / vae: encoder.keras, for reconstructions
+                         (`ganviz.image.autoencoders.load_autoencoder`)
 
 API (no TensorFlow is imported until a generator is loaded):
     list_checkpoints()      -> list[CheckpointSummary]   what is in checkpoints/, cheap
@@ -58,7 +60,7 @@ from ganviz.image.models import generate_images
 from ganviz.image.pixels import image_grid, png_bytes
 
 REQUIRED_FILES = ("card.json", "generator.keras", "samples.png", "reference.npz")
-OPTIONAL_DIRS = ("epochs", "state")
+OPTIONAL_DIRS = ("epochs", "state", "encoder")  # carried from save to save
 ROOT_ENV = "GANVIZ_CHECKPOINTS"
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "checkpoints"
 SAMPLES_COLUMNS, SAMPLES_SCALE = 10, 2  # samples.png and the epoch grids: 10 per row, 2x

@@ -17,6 +17,28 @@ STRATEGIES = ("default", "mirrored")
 # paper. simultaneous: one batch of fakes, both gradients from the same forward pass, as in
 # TensorFlow's DCGAN tutorial; about a third fewer FLOPs per step.
 UPDATES = ("alternating", "simultaneous")
+# fields a model's `Recipe` fills in when the config leaves them None
+RECIPE_FIELDS = ("optimizer", "g_learning_rate", "d_learning_rate", "beta_1", "beta_2",
+                 "d_steps")
+
+
+def adam(learning_rate: float, config: ImageGanConfig):
+    """Adam (Kingma & Ba 2015) with the config's beta_1 and beta_2."""
+    import keras
+
+    return keras.optimizers.Adam(learning_rate, config.beta_1, config.beta_2)
+
+
+def rmsprop(learning_rate: float, config: ImageGanConfig):
+    """RMSprop as WGAN's reference code runs it (PyTorch's rho 0.99, eps 1e-8): Arjovsky et
+    al. 2017 found momentum (Adam) unstable with a clipped critic. Ignores the betas."""
+    import keras
+
+    return keras.optimizers.RMSprop(learning_rate, rho=0.99, epsilon=1e-8)
+
+
+# name -> (learning_rate, config) -> keras optimizer; a model's `Recipe.optimizer` picks one
+OPTIMIZERS = {"adam": adam, "rmsprop": rmsprop}
 
 
 @dataclass(frozen=True)
@@ -34,7 +56,13 @@ class ImageGanConfig:
     auxiliary_weight: models with an auxiliary classifier (cdcgan); weight of the AC-GAN class
         loss (Odena et al. 2017): D learns to classify real images, G is pushed to make images
         D classifies as the requested label. 0 turns the auxiliary head off (pure projection).
-    g_learning_rate / d_learning_rate: Adam learning rates (beta_1, beta_2 shared).
+    optimizer: an `OPTIMIZERS` key. optimizer, g_learning_rate / d_learning_rate, beta_1 /
+        beta_2 (Adam's, shared by G and D) and d_steps: None (the default) takes the model's
+        `ImageModel.recipe` (DCGAN: Adam(2e-4, 0.5, 0.999), 1 step; WGAN: RMSprop(5e-5),
+        5 critic steps; WGAN-GP: Adam(1e-4, 0, 0.9), 5 critic steps).
+    gp_weight: lambda of the gradient penalty (losses with `gradient_penalty`; Gulrajani et
+        al. 2017 use 10). clip_value: c of WGAN's weight clipping (losses with `weight_clip`;
+        Arjovsky et al. 2017 use 0.01).
     g_ema: 0 (off) or the decay of an exponential moving average of G's weights, updated after
         every step (Yazici et al. 2019, "The Unusual Effectiveness of Averaging in GAN
         Training"; Karras et al. 2018). The checkpoint's generator.keras and every metric are
@@ -54,15 +82,17 @@ class ImageGanConfig:
     latent_dim: int = 64
     base_filters: int = 32
     d_dropout: float = 0.0
-    g_learning_rate: float = 2e-4
-    d_learning_rate: float = 2e-4
-    beta_1: float = 0.5
-    beta_2: float = 0.999
+    g_learning_rate: float | None = None
+    d_learning_rate: float | None = None
+    beta_1: float | None = None
+    beta_2: float | None = None
     g_ema: float = 0.0
     packing: int = 1
     g_steps: int = 1
-    d_steps: int = 1
+    d_steps: int | None = None
     gp_weight: float = 10.0
+    clip_value: float = 0.01
+    optimizer: str | None = None
     auxiliary_weight: float = 1.0
     max_train_images: int | None = None
     steps_per_call: int = 10
@@ -80,12 +110,18 @@ class ImageGanConfig:
         spec = model_spec(self.model)
         if self.loss is None:  # frozen: the model's default is written in once, here
             object.__setattr__(self, "loss", spec.loss)
+        for name in RECIPE_FIELDS:  # so a stored config always names every value
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, getattr(spec.recipe, name))
         self._check_choices()
         self._check_ranges(spec.packing)
 
     def _check_choices(self) -> None:
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {self.loss!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {tuple(OPTIMIZERS)}, "
+                             f"got {self.optimizer!r}")
         if self.update not in UPDATES:
             raise ValueError(f"update must be one of {UPDATES}, got {self.update!r}")
         if self.update == "simultaneous" and (self.g_steps, self.d_steps) != (1, 1):
@@ -115,6 +151,11 @@ class ImageGanConfig:
         if self.batch_size % self.packing:
             raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of packing "
                              f"({self.packing})")
+        for name in ("beta_1", "beta_2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if not 0 < self.clip_value <= 1:
+            raise ValueError(f"clip_value must be in (0, 1], got {self.clip_value}")
         if not 0 <= self.g_ema < 1:
             raise ValueError(f"g_ema must be in [0, 1), got {self.g_ema}")
         if not 0 <= self.eval_samples <= 100_000:

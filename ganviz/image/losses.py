@@ -39,15 +39,30 @@ def wasserstein_generator_loss(fake_logits):
 @dataclass(frozen=True)
 class GanLoss:
     """generator(fake_logits) and discriminator(real_logits, fake_logits): per-example (n,)
-    losses. gradient_penalty: the trainer adds WGAN-GP's penalty (Gulrajani et al. 2017) to D's
-    loss, and D then uses layer norm instead of batch norm (the penalty is per example)."""
+    losses.
+
+    gradient_penalty: the trainer adds WGAN-GP's penalty, `ImageGanConfig.gp_weight` times
+        (|grad D(x_hat)| - 1)^2 (Gulrajani et al. 2017), to D's loss, and D then uses layer norm
+        instead of batch norm (the penalty is per example).
+    weight_clip: after every D update the trainer clips each of D's weights to
+        [-clip_value, clip_value] (`ImageGanConfig.clip_value`; WGAN, Arjovsky et al. 2017),
+        a crude way to keep the critic K-Lipschitz.
+    wasserstein: D is a critic with an unbounded score, so mean D(x) - mean D(G(z)) estimates
+        the Wasserstein-1 distance (times the Lipschitz bound); the trainer logs it as
+        `wasserstein_estimate`, which falls as G improves (Arjovsky et al. 2017, Fig. 3).
+    """
 
     generator: Callable
     discriminator: Callable
     gradient_penalty: bool
+    weight_clip: bool = False
+    wasserstein: bool = False
 
 
 LOSSES: dict[str, GanLoss] = {
     "non_saturating": GanLoss(ns_generator_loss, ns_discriminator_loss, False),
-    "wasserstein_gp": GanLoss(wasserstein_generator_loss, wasserstein_discriminator_loss, True),
+    "wasserstein_clip": GanLoss(wasserstein_generator_loss, wasserstein_discriminator_loss,
+                                gradient_penalty=False, weight_clip=True, wasserstein=True),
+    "wasserstein_gp": GanLoss(wasserstein_generator_loss, wasserstein_discriminator_loss,
+                              gradient_penalty=True, wasserstein=True),
 }

@@ -6,7 +6,8 @@ Architecture follows the DCGAN paper's guidelines (Radford, Metz & Chintala 2015
 pooling (strided convolutions in D, strided transposed convolutions in G), batch norm in G
 and in D (except D's first layer), ReLU in G, LeakyReLU(0.2) in D, tanh output.
 For `wasserstein_gp` D uses layer norm instead of batch norm (the gradient penalty is per
-example, which batch norm breaks; Gulrajani et al. 2017).
+example, which batch norm breaks; Gulrajani et al. 2017). `wgan` and `wgan-gp` are these same
+networks with a Wasserstein critic's loss and their papers' optimisers (`Recipe`).
 
 Shapes: 28x28x1 (MNIST-like, starts from 7x7), 32x32xC and 64x64xC (start from 4x4).
 The conditional models embed the label: in G the embedding is concatenated to z; in D it
@@ -25,6 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from ganviz.image.autoencoders import (
+    AeTrainer,
+    VaeTrainer,
+    build_ae_encoder,
+    build_decoder,
+    build_vae_encoder,
+)
 from ganviz.image.pixels import to_uint8
 
 SUPPORTED_SIZES = {28: 7, 32: 4, 64: 4}  # image side -> side of G's first feature map
@@ -207,6 +215,30 @@ def generate_images(generator, z: np.ndarray, labels: np.ndarray | None = None,
 # ---------------------------------------------------------------------------- the registry
 
 @dataclass(frozen=True)
+class Recipe:
+    """How a model's paper optimises it; `ImageGanConfig` fields left None take these values.
+
+    optimizer: a `ganviz.image.config.OPTIMIZERS` key ("adam" or "rmsprop").
+    g_learning_rate / d_learning_rate, beta_1 / beta_2 (Adam's moment decays; RMSprop
+        ignores them), d_steps: critic updates per generator update (WGAN's n_critic).
+    Defaults: the DCGAN paper's Adam(2e-4, beta_1 0.5), one D step per G step.
+    """
+
+    optimizer: str = "adam"
+    g_learning_rate: float = 2e-4
+    d_learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    d_steps: int = 1
+
+
+# WGAN (Arjovsky et al. 2017, Algorithm 1): RMSprop, lr 5e-5, clip 0.01, n_critic 5
+WGAN_RECIPE = Recipe("rmsprop", 5e-5, 5e-5, d_steps=5)
+# WGAN-GP (Gulrajani et al. 2017, Algorithm 1): Adam(1e-4, 0, 0.9), lambda 10, n_critic 5
+WGAN_GP_RECIPE = Recipe("adam", 1e-4, 1e-4, beta_1=0.0, beta_2=0.9, d_steps=5)
+
+
+@dataclass(frozen=True)
 class ImageModel:
     """One image model, as the trainer (`ganviz.image.train`), `python -m ganviz train --model`
     and checkpoint loading (`Card.model`) know it. A new model is its builder(s) plus one
@@ -222,6 +254,7 @@ class ImageModel:
     trainer: None for `ImageGanTrainer` (adversarial D+G steps); a model with another kind of
         step (an autoencoder, say) gives a class with the same constructor and
         train_chunk / save_state / load_state / sampler interface.
+    recipe: the optimiser, learning rates, betas and critic steps a config takes by default.
     """
 
     name: str
@@ -233,6 +266,7 @@ class ImageModel:
     auxiliary_classifier: bool = False
     packing: bool = False
     trainer: Callable[..., Any] | None = None
+    recipe: Recipe = Recipe()
 
 
 MODELS: dict[str, ImageModel] = {m.name: m for m in (
@@ -241,6 +275,21 @@ MODELS: dict[str, ImageModel] = {m.name: m for m in (
     ImageModel("cdcgan", "conditional DCGAN: label embedding in G, projection D (Miyato & "
                "Koyama 2018) with an AC-GAN class head (Odena et al. 2017)", conditional=True,
                auxiliary_classifier=True),
+    ImageModel("wgan", "WGAN (Arjovsky et al. 2017): DCGAN networks, a weight-clipped critic, "
+               "RMSprop, 5 critic steps per G step", conditional=False,
+               loss="wasserstein_clip", packing=True, recipe=WGAN_RECIPE),
+    ImageModel("wgan-gp", "WGAN-GP (Gulrajani et al. 2017): DCGAN networks, gradient penalty "
+               "10, layer norm in the critic, Adam(1e-4, 0, 0.9), 5 critic steps per G step",
+               conditional=False, loss="wasserstein_gp", packing=True, recipe=WGAN_GP_RECIPE),
+    # autoencoders: the decoder is the generator, the encoder takes D's slot (loss unused)
+    ImageModel("ae", "convolutional autoencoder, its decoder sampled from N(0, I): codes "
+               "were never pushed towards N(0, I), so samples look poor", conditional=False,
+               build_generator=build_decoder, build_discriminator=build_ae_encoder,
+               trainer=AeTrainer),
+    ImageModel("vae", "variational autoencoder (Kingma & Welling 2014): Bernoulli "
+               "reconstruction + KL(q(z|x) || N(0, I)), reparameterised z = mu + sigma * eps",
+               conditional=False, build_generator=build_decoder,
+               build_discriminator=build_vae_encoder, trainer=VaeTrainer),
 )}
 
 

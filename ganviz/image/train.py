@@ -143,8 +143,8 @@ def _train_epoch(trainer, images: np.ndarray, labels: np.ndarray, config: ImageG
         for key, v in stats.items():
             sums[key] = sums.get(key, 0.0) + v * len(idx)
         bar.update(idx.size)
-        bar.set_postfix(d_loss=f"{stats['d_loss']:.3f}", g_loss=f"{stats['g_loss']:.3f}",
-                        refresh=False)
+        # the trainer's first two numbers: d_loss, g_loss for GANs; loss, reconstruction for AEs
+        bar.set_postfix({k: f"{v:.3f}" for k, v in list(stats.items())[:2]}, refresh=False)
     bar.close()
     train_s = time.perf_counter() - t0
     return {k: v / len(order) for k, v in sums.items()}, train_s, order.size

@@ -1,4 +1,4 @@
-"""The adversarial trainer of the image GANs: `ImageGanTrainer` owns G, D, their Adam
+"""The adversarial trainer of the image GANs: `ImageGanTrainer` owns G, D, their
 optimizers and one fused `tf.function` that runs `steps_per_call` D+G steps on in-memory
 uint8 batches; `save_state` / `load_state` keep what `train --resume` needs.
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ganviz.files import replace_dir
-from ganviz.image.config import STRATEGIES, ImageGanConfig
+from ganviz.image.config import OPTIMIZERS, STRATEGIES, ImageGanConfig
 from ganviz.image.losses import LOSSES
 from ganviz.image.models import Architecture, model_spec, pack
 
@@ -34,15 +34,15 @@ def make_strategy(name: str):
 
 
 class ImageGanTrainer:
-    """Owns G, D, their Adam optimizers and the compiled train function.
+    """Owns G, D, their optimizers (`ImageGanConfig.optimizer`) and the compiled train function.
 
     `train_chunk(images, labels)`: images (S, B, H, W, C) uint8, labels (S, B) int32
-    (zeros for unconditional) -> dict of mean d_loss, g_loss, d_real, d_fake over S steps.
+    (zeros for unconditional) -> dict of mean d_loss, g_loss, d_real, d_fake over S steps,
+    and wasserstein_estimate (d_real - d_fake) for a Wasserstein critic's loss.
     """
 
     def __init__(self, config: ImageGanConfig, arch: Architecture, generator=None,
                  discriminator=None, strategy=None, ema_generator=None):
-        import keras
         import tensorflow as tf
 
         spec = model_spec(config.model)
@@ -58,10 +58,9 @@ class ImageGanTrainer:
         with self.strategy.scope():
             self.generator = generator or build_generator(arch)
             self.discriminator = discriminator or build_discriminator(arch)
-            self.g_optimizer = keras.optimizers.Adam(config.g_learning_rate, config.beta_1,
-                                                     config.beta_2)
-            self.d_optimizer = keras.optimizers.Adam(config.d_learning_rate, config.beta_1,
-                                                     config.beta_2)
+            make_optimizer = OPTIMIZERS[config.optimizer]
+            self.g_optimizer = make_optimizer(config.g_learning_rate, config)
+            self.d_optimizer = make_optimizer(config.d_learning_rate, config)
             self.g_optimizer.build(self.generator.trainable_variables)
             self.d_optimizer.build(self.discriminator.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
@@ -136,10 +135,22 @@ class ImageGanTrainer:
                 global_batch_size=self._d_batch)
         d_grads = d_tape.gradient(d_loss, D.trainable_variables)
         g_grads = g_tape.gradient(g_loss, G.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(d_grads, D.trainable_variables))
+        self._apply_d_gradients(d_grads)
         self.g_optimizer.apply_gradients(zip(g_grads, G.trainable_variables))
         return (d_loss, g_loss, tf.reduce_mean(real_logits[:, 0]),
                 tf.reduce_mean(fake_logits[:, 0]))
+
+    def _apply_d_gradients(self, grads) -> None:
+        """One D update; with a weight-clipping loss every D weight is then clipped to
+        [-clip_value, clip_value] (WGAN, Arjovsky et al. 2017, Algorithm 1)."""
+        import tensorflow as tf
+
+        variables = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(grads, variables))
+        if self.loss.weight_clip:
+            c = self.config.clip_value
+            for v in variables:
+                v.assign(tf.clip_by_value(v, -c, c))
 
     def _d_per_example(self, real, fake, labels, salt: int):
         """D's per-example loss (adversarial + auxiliary class + optional gradient penalty)
@@ -168,8 +179,7 @@ class ImageGanTrainer:
                 fake = G(self._g_inputs(z, labels), training=True)
                 per_example, real_logits, fake_logits = self._d_per_example(real, fake, labels, k)
                 d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
-            grads = tape.gradient(d_loss, D.trainable_variables)
-            self.d_optimizer.apply_gradients(zip(grads, D.trainable_variables))
+            self._apply_d_gradients(tape.gradient(d_loss, D.trainable_variables))
             d_real = tf.reduce_mean(real_logits[:, 0])
             d_fake = tf.reduce_mean(fake_logits[:, 0])
         g_loss = tf.constant(0.0)
@@ -250,7 +260,11 @@ class ImageGanTrainer:
         s = len(images)
         out = self._chunk_fn(images, labels)
         d_loss, g_loss, d_real, d_fake = (float(v) / s for v in out)
-        return {"d_loss": d_loss, "g_loss": g_loss, "d_real_logit": d_real, "d_fake_logit": d_fake}
+        stats = {"d_loss": d_loss, "g_loss": g_loss, "d_real_logit": d_real,
+                 "d_fake_logit": d_fake}
+        if self.loss.wasserstein:  # mean critic(real) - mean critic(fake), before D's last step
+            stats["wasserstein_estimate"] = d_real - d_fake
+        return stats
 
     # -- resume state -------------------------------------------------------------
     def save_state(self, folder: Path, epoch: int) -> None:
