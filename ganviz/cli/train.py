@@ -55,16 +55,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--filters", type=_positive_int, default=32,
                    help="base filter count of G's last / D's first layer; doubles per scale")
     g.add_argument("--d-dropout", type=float, default=0.0)
-    g.add_argument("--g-lr", type=float, default=2e-4, help="generator Adam learning rate")
-    g.add_argument("--d-lr", type=float, default=2e-4, help="discriminator Adam learning rate")
-    g.add_argument("--beta1", type=float, default=0.5)
+    g.add_argument("--g-lr", type=float, default=None,
+                   help="generator learning rate (default: the model's recipe, 2e-4 for dcgan)")
+    g.add_argument("--d-lr", type=float, default=None,
+                   help="discriminator / critic learning rate (default: the model's recipe)")
+    g.add_argument("--beta1", type=float, default=None,
+                   help="Adam's beta_1 (default: the model's recipe, 0.5 for dcgan)")
     g.add_argument("--g-ema", type=float, default=0.0, metavar="DECAY",
                    help="average G's weights with this decay, e.g. 0.999 (0: off); the "
                         "checkpoint then holds the averaged generator")
     g.add_argument("--packing", type=int, default=1, metavar="M",
                    help="dcgan: D judges packs of M images (PacGAN, 1-4; 1: off)")
     g.add_argument("--g-steps", type=_positive_int, default=1, help="G updates per step")
-    g.add_argument("--d-steps", type=_positive_int, default=1, help="D updates per step")
+    g.add_argument("--d-steps", type=_positive_int, default=None,
+                   help="D updates per step (default: the model's recipe: 1, or 5 for the WGANs)")
     g.add_argument("--image-size", type=_positive_int, default=64,
                    help="side for folder: datasets (28, 32 or 64)")
     g.add_argument("--max-images", type=_positive_int, default=None,

@@ -236,6 +236,9 @@ class Recipe:
 WGAN_RECIPE = Recipe("rmsprop", 5e-5, 5e-5, d_steps=5)
 # WGAN-GP (Gulrajani et al. 2017, Algorithm 1): Adam(1e-4, 0, 0.9), lambda 10, n_critic 5
 WGAN_GP_RECIPE = Recipe("adam", 1e-4, 1e-4, beta_1=0.0, beta_2=0.9, d_steps=5)
+# AE / VAE: Adam's own defaults (Kingma & Ba 2015), as in Keras' VAE example; one optimiser
+# over encoder and decoder, so d_learning_rate is unused
+AUTOENCODER_RECIPE = Recipe("adam", 1e-3, 1e-3, beta_1=0.9)
 
 
 @dataclass(frozen=True)
@@ -285,11 +288,12 @@ MODELS: dict[str, ImageModel] = {m.name: m for m in (
     ImageModel("ae", "convolutional autoencoder, its decoder sampled from N(0, I): codes "
                "were never pushed towards N(0, I), so samples look poor", conditional=False,
                build_generator=build_decoder, build_discriminator=build_ae_encoder,
-               trainer=AeTrainer),
+               trainer=AeTrainer, recipe=AUTOENCODER_RECIPE),
     ImageModel("vae", "variational autoencoder (Kingma & Welling 2014): Bernoulli "
                "reconstruction + KL(q(z|x) || N(0, I)), reparameterised z = mu + sigma * eps",
                conditional=False, build_generator=build_decoder,
-               build_discriminator=build_vae_encoder, trainer=VaeTrainer),
+               build_discriminator=build_vae_encoder, trainer=VaeTrainer,
+               recipe=AUTOENCODER_RECIPE),
 )}
 
 
