@@ -34,11 +34,15 @@ def wgan_gp(monkeypatch):
 
 
 def test_the_shipped_models():
-    assert list(MODELS) == ["dcgan", "cdcgan"]
+    assert list(MODELS) == ["dcgan", "cdcgan", "wgan", "wgan-gp", "ae", "vae"]
     assert not MODELS["dcgan"].conditional and MODELS["dcgan"].packing
     assert MODELS["cdcgan"].conditional and MODELS["cdcgan"].auxiliary_classifier
-    assert all(m.loss == "non_saturating" and m.trainer is None for m in MODELS.values())
-    with pytest.raises(ValueError, match=r"model must be one of \('dcgan', 'cdcgan'\)"):
+    gans = [MODELS[name] for name in ("dcgan", "cdcgan", "wgan", "wgan-gp")]
+    assert all(m.trainer is None for m in gans)  # the adversarial trainer
+    assert [m.loss for m in gans] == ["non_saturating", "non_saturating", "wasserstein_clip",
+                                      "wasserstein_gp"]
+    assert all(MODELS[name].trainer is not None for name in ("ae", "vae"))  # their own trainers
+    with pytest.raises(ValueError, match=r"model must be one of \('dcgan', 'cdcgan'"):
         models.model_spec("stylegan")
 
 
@@ -105,8 +109,9 @@ def test_a_model_can_bring_its_own_trainer(monkeypatch):
 
 
 def test_cards_of_unknown_models_are_refused():
-    with pytest.raises(ValueError, match="unknown model 'vae': this ganviz knows dcgan, cdcgan"):
-        Card(name="x", model="vae", architecture={}, image_shape=(28, 28, 1), latent_dim=2,
+    with pytest.raises(ValueError, match="unknown model 'stylegan': this ganviz knows dcgan, "
+                                         "cdcgan"):
+        Card(name="x", model="stylegan", architecture={}, image_shape=(28, 28, 1), latent_dim=2,
              class_names=None, dataset="d", dataset_source="", train_count=1,
              reference_count=1, epochs=1, training_time_s=0.0)
 
@@ -118,10 +123,10 @@ def test_a_checkpoint_of_an_unknown_model_is_listed_as_broken(tmp_path):
     folder.mkdir()
     for name in checkpoints.REQUIRED_FILES:
         (folder / name).write_bytes(b"x")
-    card = {"name": "from_the_future", "model": "vae", "architecture": {},
+    card = {"name": "from_the_future", "model": "stylegan", "architecture": {},
             "image_shape": [28, 28, 1], "latent_dim": 2, "dataset": "mnist"}
     (folder / "card.json").write_text(json.dumps(card))
     [row] = checkpoints.list_checkpoints(tmp_path)
-    assert not row.ok and "unknown model 'vae'" in row.problem
-    with pytest.raises(checkpoints.CorruptCheckpointError, match="unknown model 'vae'"):
+    assert not row.ok and "unknown model 'stylegan'" in row.problem
+    with pytest.raises(checkpoints.CorruptCheckpointError, match="unknown model 'stylegan'"):
         checkpoints.load(folder)
