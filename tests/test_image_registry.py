@@ -34,7 +34,8 @@ def wgan_gp(monkeypatch):
 
 
 def test_the_shipped_models():
-    assert list(MODELS) == ["dcgan", "cdcgan", "wgan", "wgan-gp", "ae", "vae"]
+    assert list(MODELS) == ["dcgan", "cdcgan", "wgan", "wgan-gp", "ae", "vae",
+                            "began", "sgan"]
     assert not MODELS["dcgan"].conditional and MODELS["dcgan"].packing
     assert MODELS["cdcgan"].conditional and MODELS["cdcgan"].auxiliary_classifier
     gans = [MODELS[name] for name in ("dcgan", "cdcgan", "wgan", "wgan-gp")]

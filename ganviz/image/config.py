@@ -69,6 +69,8 @@ class ImageGanConfig:
         then the averaged G; the trained G is kept in state/ for --resume.
     packing: PacGAN (Lin et al. 2018): D judges packs of this many images (models with
         `ImageModel.packing`; see `Architecture.packing`); batch_size must be a multiple of it.
+    labels_per_class: sgan only; the labelled training images per class (the rest train
+        unlabelled); Salimans et al. 2016 report MNIST with 10 per class (100 in all).
     steps_per_call: D+G steps fused into one tf.function call (fewer Python round trips).
     eval_samples: generated images per epoch for NDB/K and classifier metrics.
     epoch_samples: how many of them each epochs/epoch_NNN.npz keeps for the inspector.
@@ -94,6 +96,7 @@ class ImageGanConfig:
     clip_value: float = 0.01
     optimizer: str | None = None
     auxiliary_weight: float = 1.0
+    labels_per_class: int = 10
     max_train_images: int | None = None
     steps_per_call: int = 10
     ndb_bins: int = 50
@@ -158,6 +161,8 @@ class ImageGanConfig:
             raise ValueError(f"clip_value must be in (0, 1], got {self.clip_value}")
         if not 0 <= self.g_ema < 1:
             raise ValueError(f"g_ema must be in [0, 1), got {self.g_ema}")
+        if not 1 <= self.labels_per_class <= 100_000:
+            raise ValueError(f"labels_per_class must be 1..100000, got {self.labels_per_class}")
         if not 0 <= self.eval_samples <= 100_000:
             raise ValueError(f"eval_samples must be 0..100000, got {self.eval_samples}")
 

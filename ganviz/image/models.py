@@ -33,7 +33,9 @@ from ganviz.image.autoencoders import (
     build_decoder,
     build_vae_encoder,
 )
+from ganviz.image.began import BeganTrainer, build_began_discriminator, build_began_generator
 from ganviz.image.pixels import to_uint8
+from ganviz.image.sgan import SganTrainer, build_sgan_discriminator
 
 SUPPORTED_SIZES = {28: 7, 32: 4, 64: 4}  # image side -> side of G's first feature map
 D_NORMALIZATIONS = ("batch", "layer", "none")
@@ -239,6 +241,9 @@ WGAN_GP_RECIPE = Recipe("adam", 1e-4, 1e-4, beta_1=0.0, beta_2=0.9, d_steps=5)
 # AE / VAE: Adam's own defaults (Kingma & Ba 2015), as in Keras' VAE example; one optimiser
 # over encoder and decoder, so d_learning_rate is unused
 AUTOENCODER_RECIPE = Recipe("adam", 1e-3, 1e-3, beta_1=0.9)
+# BEGAN (Berthelot et al. 2017): Adam, lr 1e-4 for G and D; the paper gives no betas, these
+# are the DCGAN recipe's (as in the common reimplementations)
+BEGAN_RECIPE = Recipe("adam", 1e-4, 1e-4, beta_1=0.5)
 
 
 @dataclass(frozen=True)
@@ -294,6 +299,17 @@ MODELS: dict[str, ImageModel] = {m.name: m for m in (
                conditional=False, build_generator=build_decoder,
                build_discriminator=build_vae_encoder, trainer=VaeTrainer,
                recipe=AUTOENCODER_RECIPE),
+    ImageModel("began", "BEGAN (Berthelot et al. 2017): an autoencoder D, L1 reconstruction "
+               "losses balanced by k_t towards gamma = 0.5, convergence measure M_global",
+               conditional=False, build_generator=build_began_generator,
+               build_discriminator=build_began_discriminator, trainer=BeganTrainer,
+               recipe=BEGAN_RECIPE),
+    # semi-supervised: D is a K-class classifier, Adam(3e-4, 0.5) as Salimans et al.'s code
+    ImageModel("sgan", "semi-supervised GAN (Odena 2016; Salimans et al. 2016): a K-class D "
+               "whose logits give D(x) = Z/(Z+1), --labels-per-class labelled images, "
+               "feature-matching G; D's held-out accuracy recorded per epoch",
+               conditional=False, build_discriminator=build_sgan_discriminator,
+               trainer=SganTrainer, recipe=Recipe("adam", 3e-4, 3e-4)),
 )}
 
 

@@ -5,14 +5,12 @@ docs/screenshots/)."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import numpy as np
 import pytest
 from conftest import page_url, save_screenshot
 
 from ganviz.checkpoints import checkpoints_root, list_checkpoints
+from tests.test_page_scorecard import png_zip
 
 pytestmark = pytest.mark.e2e
 
@@ -23,18 +21,9 @@ UPLOAD_NAME = "my_generator_samples.zip"
 
 def generated_png_zip(name: str, n: int = N) -> bytes:
     """n images the checkpoint generated (its last epoch snapshot), as PNG files in a zip."""
-    from PIL import Image
-
     snaps = sorted((checkpoints_root() / name / "epochs").glob("epoch_*.npz"))
     with np.load(snaps[-1]) as z:
-        images = z["images"][:n]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for i, im in enumerate(images):
-            png = io.BytesIO()
-            Image.fromarray(im[..., 0]).save(png, format="PNG")
-            zf.writestr(f"samples/{i:04d}.png", png.getvalue())
-    return buf.getvalue()
+        return png_zip(z["images"][:n])
 
 
 def test_upload_a_zip_of_pngs_and_see_the_scorecard(app_url, browser_page, tmp_path):
