@@ -42,6 +42,9 @@ def test_upload_a_zip_of_pngs_and_see_the_scorecard(app_url, browser_page, tmp_p
     n_box.wait_for(timeout=120_000)
     n_box.fill(str(N))
     n_box.press("Enter")
+    # let the run for the new n finish before the upload starts another one
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300_000)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
         str(upload))
 
