@@ -169,10 +169,8 @@ class SganTrainer:
 
     `train_chunk(images, labels)`: images (S, B, H, W, C) uint8 (unlabelled; labels ignored) ->
     the means over S steps of d_loss, g_loss, supervised_loss, unsupervised_loss,
-    d_real / d_fake (mean D(x) on real and generated images), labelled_images (N*K), and
-    classifier_test_accuracy: D's accuracy on the held-out split, measured once at each
-    epoch's end and reported as 0 on the epoch's other chunks, scaled so that train.py's
-    per-step epoch mean is that accuracy (train.py has no per-epoch hook for trainers).
+    d_real / d_fake (mean D(x) on real and generated images) and labelled_images (N*K);
+    `epoch_metrics()`: D's accuracy as a classifier on the held-out split, once an epoch.
     """
 
     def __init__(self, config: ImageGanConfig, arch: Architecture, generator=None,
@@ -276,11 +274,12 @@ class SganTrainer:
         names = ("d_loss", "g_loss", "supervised_loss", "unsupervised_loss", "d_real", "d_fake")
         stats = {k: float(v) / s for k, v in zip(names, self._chunk_fn(images))}
         stats["labelled_images"] = float(len(self.data.labelled_labels))
-        accuracy = 0.0
-        if int(self.step.numpy()) % self.data.steps_per_epoch == 0:  # the epoch's last chunk
-            accuracy = self.test_accuracy() * self.data.steps_per_epoch / s
-        stats["classifier_test_accuracy"] = accuracy
         return stats
+
+    def epoch_metrics(self) -> dict[str, float]:
+        """Numbers measured once at each epoch's end (train.py adds them to the record):
+        D's accuracy as a classifier on the held-out split."""
+        return {"classifier_test_accuracy": self.test_accuracy()}
 
     # -- resume state -------------------------------------------------------------
     def save_state(self, folder: Path, epoch: int) -> None:

@@ -110,6 +110,8 @@ def _fit(config: ImageGanConfig, start: _Start, images: np.ndarray, labels: np.n
     run_start = time.perf_counter()
     for epoch in range(start.first_epoch, config.epochs + 1):
         means, train_s, n_images = _train_epoch(trainer, images, labels, config, epoch, progress)
+        # a trainer may measure something once an epoch (SGAN: its classifier's test accuracy)
+        means.update(getattr(trainer, "epoch_metrics", dict)())
         metrics, generated = evaluator.evaluate(trainer.sampler)
         record = {"epoch": epoch, **means, **metrics, "train_seconds": round(train_s, 2),
                   "images_per_second": round(n_images / train_s, 1)}
