@@ -23,13 +23,12 @@ with the controller where it stopped.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ganviz.files import replace_dir
+from ganviz.image.state import load_optimizer_state, save_optimizer_state
 
 if TYPE_CHECKING:  # models.py imports this module for its registry entry
     from ganviz.image.config import ImageGanConfig
@@ -198,27 +197,12 @@ class BeganTrainer:
     def save_state(self, folder: Path, epoch: int) -> None:
         """folder (the run's state/): D, both Adams' variables, the step, k_t and the epoch
         (an atomic rename)."""
-
-        def build(tmp: Path) -> None:
-            self.discriminator.save(tmp / "discriminator.keras")
-            arrays = {f"g_{i}": np.asarray(v) for i, v in enumerate(self.g_optimizer.variables)}
-            arrays.update({f"d_{i}": np.asarray(v)
-                           for i, v in enumerate(self.d_optimizer.variables)})
-            np.savez(tmp / "optimizers.npz", **arrays)
-            progress = {"epoch": epoch, "step": int(self.step.numpy()),
-                        "k": float(self.k.numpy())}
-            (tmp / "progress.json").write_text(json.dumps(progress))
-
-        replace_dir(Path(folder), build, ".state.tmp-")
+        save_optimizer_state(folder, self.discriminator, self.g_optimizer, self.d_optimizer,
+                             {"epoch": epoch, "step": int(self.step.numpy()),
+                              "k": float(self.k.numpy())})
 
     def load_state(self, folder: Path) -> int:
         """Restore both Adams, the step and k_t from save_state; returns the epoch."""
-        folder = Path(folder)
-        with np.load(folder / "optimizers.npz") as z:
-            for prefix, opt in (("g", self.g_optimizer), ("d", self.d_optimizer)):
-                for i, v in enumerate(opt.variables):
-                    v.assign(z[f"{prefix}_{i}"])
-        progress = json.loads((folder / "progress.json").read_text())
-        self.step.assign(progress["step"])
+        progress = load_optimizer_state(folder, self.g_optimizer, self.d_optimizer, self.step)
         self.k.assign(progress["k"])
         return int(progress["epoch"])

@@ -28,14 +28,13 @@ a labelled batch of `batch_size` from them (with replacement) next to the unlabe
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ganviz.files import replace_dir
+from ganviz.image.state import load_optimizer_state, save_optimizer_state
 
 if TYPE_CHECKING:  # models.py imports this module for its registry entry
     from ganviz.image.config import ImageGanConfig
@@ -284,25 +283,10 @@ class SganTrainer:
     # -- resume state -------------------------------------------------------------
     def save_state(self, folder: Path, epoch: int) -> None:
         """D, both optimisers' variables, the step and epoch into folder (atomic rename)."""
-
-        def build(tmp: Path) -> None:
-            self.discriminator.save(tmp / "discriminator.keras")
-            arrays = {f"g_{i}": np.asarray(v) for i, v in enumerate(self.g_optimizer.variables)}
-            arrays.update({f"d_{i}": np.asarray(v)
-                           for i, v in enumerate(self.d_optimizer.variables)})
-            np.savez(tmp / "optimizers.npz", **arrays)
-            progress = {"epoch": epoch, "step": int(self.step.numpy())}
-            (tmp / "progress.json").write_text(json.dumps(progress))
-
-        replace_dir(Path(folder), build, ".state.tmp-")
+        save_optimizer_state(folder, self.discriminator, self.g_optimizer, self.d_optimizer,
+                             {"epoch": epoch, "step": int(self.step.numpy())})
 
     def load_state(self, folder: Path) -> int:
         """Restore both optimisers and the step from save_state; returns the epoch."""
-        folder = Path(folder)
-        with np.load(folder / "optimizers.npz") as z:
-            for prefix, opt in (("g", self.g_optimizer), ("d", self.d_optimizer)):
-                for i, v in enumerate(opt.variables):
-                    v.assign(z[f"{prefix}_{i}"])
-        progress = json.loads((folder / "progress.json").read_text())
-        self.step.assign(progress["step"])
-        return int(progress["epoch"])
+        return int(load_optimizer_state(folder, self.g_optimizer, self.d_optimizer,
+                                        self.step)["epoch"])

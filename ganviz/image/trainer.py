@@ -11,15 +11,14 @@ replica), so the same seed gives the same run.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from ganviz.files import replace_dir
 from ganviz.image.config import OPTIMIZERS, STRATEGIES, ImageGanConfig
 from ganviz.image.losses import LOSSES
 from ganviz.image.models import Architecture, model_spec, pack
+from ganviz.image.state import load_optimizer_state, save_optimizer_state
 
 
 def make_strategy(name: str):
@@ -269,27 +268,14 @@ class ImageGanTrainer:
     # -- resume state -------------------------------------------------------------
     def save_state(self, folder: Path, epoch: int) -> None:
         """discriminator.keras + optimizer variables + step into folder (atomic rename)."""
-
-        def build(tmp: Path) -> None:
-            self.discriminator.save(tmp / "discriminator.keras")
-            if self.ema_generator is not None:  # generator.keras holds the averaged G
-                self.generator.save(tmp / "generator.keras")
-            arrays = {f"g_{i}": np.asarray(v) for i, v in enumerate(self.g_optimizer.variables)}
-            arrays.update({f"d_{i}": np.asarray(v)
-                           for i, v in enumerate(self.d_optimizer.variables)})
-            np.savez(tmp / "optimizers.npz", **arrays)
-            progress = {"epoch": epoch, "step": int(self.step.numpy())}
-            (tmp / "progress.json").write_text(json.dumps(progress))
-
-        replace_dir(Path(folder), build, ".state.tmp-")
+        # with EMA the checkpoint's generator.keras holds the average: keep the trained G here
+        extra = None if self.ema_generator is None else (
+            lambda tmp: self.generator.save(tmp / "generator.keras"))
+        save_optimizer_state(folder, self.discriminator, self.g_optimizer, self.d_optimizer,
+                             {"epoch": epoch, "step": int(self.step.numpy())}, extra)
 
     def load_state(self, folder: Path) -> int:
         """Restore optimizer variables and step from save_state; returns the epoch."""
-        folder = Path(folder)
-        with np.load(folder / "optimizers.npz") as z:
-            for prefix, opt in (("g", self.g_optimizer), ("d", self.d_optimizer)):
-                for i, v in enumerate(opt.variables):
-                    v.assign(z[f"{prefix}_{i}"])
-        progress = json.loads((folder / "progress.json").read_text())
-        self.step.assign(progress["step"])
-        return int(progress["epoch"])
+        return int(load_optimizer_state(folder, self.g_optimizer, self.d_optimizer,
+                                        self.step)["epoch"])
+
