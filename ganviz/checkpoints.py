@@ -33,6 +33,7 @@ from ganviz.image.checkpoints import (
     resolve,
     save,
     write_evaluation,
+    write_metrics,
 )
 
 __all__ = [
@@ -40,5 +41,5 @@ __all__ = [
     "Card", "Checkpoint", "CheckpointError", "CheckpointSummary", "CorruptCheckpointError",
     "EpochSnapshot", "IncompleteCheckpointError", "UnknownCheckpointError",
     "UnsafeCheckpointError", "checkpoints_root", "list_checkpoints", "load", "resolve", "save",
-    "write_evaluation",
+    "write_evaluation", "write_metrics",
 ]

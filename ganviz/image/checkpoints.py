@@ -457,8 +457,19 @@ def write_evaluation(name_or_path: str | os.PathLike, evaluation: dict[str, Any]
                      root: Path | None = None) -> Path:
     """Store ``evaluation`` (the ``python -m ganviz eval --json`` object, with its command) in
     the checkpoint's card.json, replacing the file atomically. Returns the card's path."""
+    return _update_card(name_or_path, root, evaluation=dict(evaluation))
+
+
+def write_metrics(name_or_path: str | os.PathLike, metrics: dict[str, Any],
+                  root: Path | None = None) -> Path:
+    """Replace the card's final `metrics` (e.g. with a control measured after training, as
+    `benchmarks/sgan_accuracy.py` adds the supervised accuracy), atomically."""
+    return _update_card(name_or_path, root, metrics=dict(metrics))
+
+
+def _update_card(name_or_path: str | os.PathLike, root: Path | None, **fields: Any) -> Path:
     path = resolve(name_or_path, root)
     card = _read_card(path)
-    updated = Card.from_dict({**card.to_dict(), "evaluation": dict(evaluation)})
+    updated = Card.from_dict({**card.to_dict(), **fields})
     write_atomic(path / "card.json", (json.dumps(updated.to_dict(), indent=2) + "\n").encode())
     return path / "card.json"

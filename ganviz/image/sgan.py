@@ -160,6 +160,47 @@ def classifier_accuracy(discriminator, images: np.ndarray, labels: np.ndarray) -
     return correct / max(len(images), 1)
 
 
+def supervised_baseline(config: ImageGanConfig, arch: Architecture, steps: int,
+                        data: SemiSupervisedData | None = None) -> float:
+    """The SGAN's control: the same architecture as its D (`build_sgan_discriminator`, same
+    dropout), the same optimiser and learning rate, trained on the same `labels_per_class`
+    labelled images only (the supervised loss, batches of `batch_size` drawn as the SGAN's D
+    draws them) for `steps` updates; returns its held-out accuracy after the last one (no
+    early stopping on the test split, for either model). Seeded by config.seed."""
+    import keras
+    import tensorflow as tf
+
+    from ganviz.image.config import OPTIMIZERS
+
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    data = data or semi_supervised_data(config, arch)
+    keras.utils.set_random_seed(config.seed)
+    model = build_sgan_discriminator(arch, data.num_classes, name="supervised")
+    optimizer = OPTIMIZERS[config.optimizer](config.d_learning_rate, config)
+    images = tf.constant(data.labelled_images)
+    labels = tf.constant(data.labelled_labels)
+
+    @tf.function(reduce_retracing=True)
+    def run(first_step, count):
+        for i in tf.range(count):
+            seed = tf.stack([(first_step + i) * 8, tf.constant(config.seed, tf.int64)])
+            pick = tf.random.stateless_uniform((config.batch_size,), seed, 0,
+                                               len(data.labelled_labels), dtype=tf.int32)
+            x = tf.cast(tf.gather(images, pick), tf.float32) / 127.5 - 1.0
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(supervised_loss(model(x, training=True),
+                                                      tf.gather(labels, pick)))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    chunk = max(config.steps_per_call, 100)
+    for start in range(0, steps, chunk):
+        run(tf.constant(start, tf.int64), tf.constant(min(chunk, steps - start), tf.int64))
+    return classifier_accuracy(model, data.test_images, data.test_labels)
+
+
 # ---------------------------------------------------------------------------- trainer
 
 class SganTrainer:
