@@ -2,10 +2,10 @@
 architecture trained supervised on the same few labels?
 
     python benchmarks/sgan_accuracy.py                                # fashion_mnist, 10 labels
-    python benchmarks/sgan_accuracy.py --epochs 4 --seeds 0 1 2 --out-dir runs/sgan --json r.json
+    python benchmarks/sgan_accuracy.py --epochs 5 --seeds 0 1 2 --out-dir runs/sgan --json r.json
 
-Per seed: `python -m ganviz train --model sgan --labels-per-class N --seed S` (a real CLI run, so
-each checkpoint's card holds the command), then `ganviz.image.sgan.supervised_baseline` trains
+Per seed: `python -m ganviz train --model sgan --labels-per-class N --d-dropout 0.5 --seed S` (a
+real CLI run, so each checkpoint's card holds the command), then `ganviz.image.sgan.supervised_baseline` trains
 the same network (same dropout, optimiser, learning rate, batch size, labelled images and number
 of updates) on the labels alone. Both accuracies are on the dataset's whole held-out split
 (Fashion-MNIST: the 10,000 test images), after the last update: no early stopping on the test
@@ -43,6 +43,7 @@ def train_sgan(out: Path, args: argparse.Namespace, seed: int) -> float:
            "--out", str(out), "--quiet"]
     if args.max_images:
         cmd += ["--max-images", str(args.max_images)]
+    cmd += ["--d-dropout", str(args.d_dropout)]
     if (out / "card.json").exists():
         cmd.append("--resume")
     t0 = time.perf_counter()
@@ -74,9 +75,11 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dataset", default="fashion_mnist")
     p.add_argument("--labels-per-class", type=int, default=10)
-    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--max-images", type=int, default=None)
+    p.add_argument("--d-dropout", type=float, default=0.5,
+                   help="D's dropout after each block, both models (default 0.5)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--out-dir", default=None, help="keep each seed's checkpoint here (seed_S/); "
                    "an existing one is resumed up to --epochs")

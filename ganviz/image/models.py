@@ -307,7 +307,7 @@ MODELS: dict[str, ImageModel] = {m.name: m for m in (
     # semi-supervised: D is a K-class classifier, Adam(3e-4, 0.5) as Salimans et al.'s code
     ImageModel("sgan", "semi-supervised GAN (Odena 2016; Salimans et al. 2016): a K-class D "
                "whose logits give D(x) = Z/(Z+1), --labels-per-class labelled images, "
-               "feature-matching G; D's held-out accuracy recorded per epoch",
+               "non-saturating G; D's held-out accuracy recorded per epoch",
                conditional=False, build_discriminator=build_sgan_discriminator,
                trainer=SganTrainer, recipe=Recipe("adam", 3e-4, 3e-4)),
 )}

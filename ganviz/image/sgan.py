@@ -11,10 +11,12 @@ log-sum-exp (stable for any logits). Per example, averaged over the batch (nats)
     supervised     -log softmax(l(x_lab))_y                 on a labelled batch
     unsupervised   -log D(x) - log(1 - D(G(z)))  = softplus(-lse(l(x))) + softplus(lse(l(G z)))
     d_loss         supervised + unsupervised
-    g_loss         feature matching (Salimans et al. 2016, section 3.1):
-                   || E f(x) - E f(G(z)) ||^2, f D's flattened last features (layer `features`)
-Feature matching, not the non-saturating loss: Salimans et al. found it gives the better
-classifier (section 5), though worse-looking samples.
+    g_loss         -log D(G(z)) = softplus(-lse(l(G z)))    non-saturating (`--loss`)
+Salimans et al. found feature matching (G matches the mean of D's last features) gives the
+better classifier; on Fashion-MNIST with 10 labels per class it measured worse here (2 epochs,
+dropout 0.5: 58.5 % with pooled features, 69.9 % with flattened ones, against 71.9 % with the
+non-saturating loss and 69.8 % for the supervised control; docs/model-zoo.md), so G uses the
+non-saturating loss, the registry's `non_saturating` entry applied to the logit lse(l).
 
 How it fits the registry: G is the DCGAN generator (the checkpoint's generator.keras); D
 (`build_sgan_discriminator`, no batch norm so test accuracy uses the very function training
@@ -76,12 +78,11 @@ def unsupervised_loss(real_logits, fake_logits):
     return tf.nn.softplus(-log_sum_exp(real_logits)) + tf.nn.softplus(log_sum_exp(fake_logits))
 
 
-def feature_matching_loss(real_features, fake_features):
-    """|| mean f(x) - mean f(G z) ||^2 over the batch: (n, F), (m, F) -> scalar."""
-    import tensorflow as tf
+def generator_loss(fake_logits):
+    """-log D(G z) per example: (n, K) -> (n,) nats; the non-saturating G loss on lse(l)."""
+    from ganviz.image.losses import ns_generator_loss
 
-    gap = tf.reduce_mean(real_features, axis=0) - tf.reduce_mean(fake_features, axis=0)
-    return tf.reduce_sum(tf.square(gap))
+    return ns_generator_loss(log_sum_exp(fake_logits)[:, None])
 
 
 # ---------------------------------------------------------------------------- network
@@ -90,7 +91,7 @@ def build_sgan_discriminator(arch: Architecture, num_classes: int | None = None,
                              name: str = "discriminator"):
     """image (n, H, W, C) in [-1, 1] -> class logits (n, K), K = num_classes (else the
     architecture's, else 10). Strided convolutions, LeakyReLU(0.2), dropout arch.d_dropout;
-    the flattened last features are the layer `features` (feature matching)."""
+    the flattened last features are the layer `features`."""
     import keras
     from keras import layers
 
@@ -215,7 +216,6 @@ class SganTrainer:
 
     def __init__(self, config: ImageGanConfig, arch: Architecture, generator=None,
                  discriminator=None, strategy=None, ema_generator=None):
-        import keras
         import tensorflow as tf
 
         from ganviz.image.config import OPTIMIZERS
@@ -223,14 +223,15 @@ class SganTrainer:
 
         if config.g_ema > 0 or ema_generator is not None:
             raise ValueError("sgan does not average weights: use g_ema 0")
+        if config.loss != "non_saturating":
+            raise ValueError("sgan's D(x) = Z/(Z+1) is a probability: use --loss non_saturating, "
+                             f"not {config.loss}")
         if config.strategy != "default" or strategy is not None:
             raise ValueError("sgan trains on one device: use --strategy default")
         self.config, self.arch = config, arch
         self.data = semi_supervised_data(config, arch)
         self.generator = generator or build_generator(arch)
         self.discriminator = discriminator or build_sgan_discriminator(arch, self.data.num_classes)
-        self._with_features = keras.Model(self.discriminator.inputs, [
-            self.discriminator.get_layer("features").output, self.discriminator.output])
         make = OPTIMIZERS[config.optimizer]
         self.g_optimizer = make(config.g_learning_rate, config)
         self.d_optimizer = make(config.d_learning_rate, config)
@@ -282,10 +283,9 @@ class SganTrainer:
         z = tf.random.stateless_normal((tf.shape(real)[0], self.arch.latent_dim),
                                        self._random(2))
         G = self.generator
-        real_features, _ = self._with_features(real, training=True)
         with tf.GradientTape() as tape:
-            fake_features, _ = self._with_features(G(z, training=True), training=True)
-            g_loss = feature_matching_loss(tf.stop_gradient(real_features), fake_features)
+            g_loss = tf.reduce_mean(generator_loss(self.discriminator(G(z, training=True),
+                                                                      training=True)))
         grads = tape.gradient(g_loss, G.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, G.trainable_variables))
         return g_loss
