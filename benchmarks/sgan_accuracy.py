@@ -5,13 +5,13 @@ architecture trained supervised on the same few labels?
     python benchmarks/sgan_accuracy.py --epochs 5 --seeds 0 1 2 --out-dir runs/sgan --json r.json
 
 Per seed: `python -m ganviz train --model sgan --labels-per-class N --d-dropout 0.5 --seed S` (a
-real CLI run, so each checkpoint's card holds the command), then `ganviz.image.sgan.supervised_baseline` trains
-the same network (same dropout, optimiser, learning rate, batch size, labelled images and number
-of updates) on the labels alone. Both accuracies are on the dataset's whole held-out split
-(Fashion-MNIST: the 10,000 test images), after the last update: no early stopping on the test
-split for either. The control's accuracy goes into the checkpoint's card as
-`metrics["supervised_test_accuracy"]` (the Model zoo page reads it). Acceptance: the mean over
-seeds of SGAN minus supervised is at least 5 points.
+real CLI run, so each checkpoint's card holds the command), then
+`ganviz.image.sgan.supervised_baseline` trains the same network (same dropout, optimiser,
+learning rate, batch size, labelled images and number of updates) on the labels alone. Both
+accuracies are on the dataset's whole held-out split (Fashion-MNIST: the 10,000 test images),
+after the last update: no early stopping on the test split for either. The control's accuracy
+goes into the checkpoint's card as `metrics["supervised_test_accuracy"]` (the Model zoo page
+reads it). Acceptance: the mean over seeds of SGAN minus supervised is at least 5 points.
 """
 
 from __future__ import annotations

@@ -36,6 +36,9 @@ PAGES = (
              "Ask a conditional GAN for a class and check with a classifier whether it obeys."),
     PageInfo("pages/5_Mode_Collapse_Inspector.py", "Mode-collapse inspector",
              "NDB score bin by bin: which modes a generator over- or under-produces."),
+    PageInfo("pages/6_Model_Zoo.py", "Model zoo",
+             "Two to four models of one dataset side by side: the same seeds, the same "
+             "metrics, sharpness, reconstructions, and what the numbers show."),
 )
 
 
