@@ -133,3 +133,17 @@ def test_refuses_what_it_cannot_do():
         began.BeganTrainer(ImageGanConfig(model="began", g_ema=0.9), arch)
     with pytest.raises(ValueError, match="d_steps 1"):
         began.BeganTrainer(ImageGanConfig(model="began", d_steps=5), arch)
+
+
+def test_gamma_and_lambda_k_come_from_the_config():
+    from ganviz.image.config import ImageGanConfig
+    from ganviz.image.models import Architecture
+
+    config = ImageGanConfig(model="began", gamma=0.7, lambda_k=0.01, base_filters=8,
+                            latent_dim=4)
+    trainer = began.BeganTrainer(config, Architecture(base_filters=8, latent_dim=4))
+    assert (trainer.gamma, trainer.lambda_k) == (0.7, 0.01)
+    with pytest.raises(ValueError, match="gamma must be in"):
+        ImageGanConfig(model="began", gamma=0.0)
+    with pytest.raises(ValueError, match="lambda_k must be in"):
+        ImageGanConfig(model="began", lambda_k=-1.0)

@@ -34,8 +34,8 @@ if TYPE_CHECKING:  # models.py imports this module for its registry entry
     from ganviz.image.config import ImageGanConfig
     from ganviz.image.models import Architecture
 
-GAMMA = 0.5  # the paper's equilibrium default (its figures use 0.3..0.7)
-LAMBDA_K = 0.001  # k_t's learning rate (Berthelot et al. 2017, section 3.4)
+GAMMA = 0.5  # the paper's equilibrium default (its figures use 0.3..0.7); --gamma
+LAMBDA_K = 0.001  # k_t's learning rate (Berthelot et al. 2017, section 3.4); --lambda-k
 STAT_NAMES = ("d_loss", "g_loss", "loss_real", "loss_fake", "k_t", "m_global")
 
 
@@ -119,11 +119,8 @@ class BeganTrainer:
 
     `train_chunk(images, labels)`: images (S, B, H, W, C) uint8, labels ignored -> the means
     over S steps of d_loss, g_loss, loss_real (L(x)), loss_fake (L(G(z))), k_t (after each
-    step) and m_global. `gamma` and `lambda_k` are the module's GAMMA and LAMBDA_K.
+    step) and m_global, with `config.gamma` and `config.lambda_k`.
     """
-
-    gamma = GAMMA
-    lambda_k = LAMBDA_K
 
     def __init__(self, config: ImageGanConfig, arch: Architecture, generator=None,
                  discriminator=None, strategy=None, ema_generator=None):
@@ -139,6 +136,7 @@ class BeganTrainer:
         if arch.conditional:
             raise ValueError("began is unconditional")
         self.config, self.arch = config, arch
+        self.gamma, self.lambda_k = config.gamma, config.lambda_k
         self.generator = generator or build_began_generator(arch)
         self.discriminator = discriminator or build_began_discriminator(arch)
         self.g_optimizer = keras.optimizers.Adam(config.g_learning_rate, config.beta_1,
