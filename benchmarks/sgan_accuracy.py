@@ -36,7 +36,8 @@ BAR_POINTS = 5.0
 
 
 def train_sgan(out: Path, args: argparse.Namespace, seed: int) -> float:
-    """One `python -m ganviz train --model sgan` run into `out`; returns its wall seconds."""
+    """One `python -m ganviz train --model sgan` run into `out`; returns its wall seconds (the
+    card's training time when `out` already holds --epochs epochs: that run is reused)."""
     cmd = [sys.executable, "-m", "ganviz", "train", "--dataset", args.dataset, "--model", "sgan",
            "--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
            "--labels-per-class", str(args.labels_per_class), "--seed", str(seed),
@@ -45,6 +46,9 @@ def train_sgan(out: Path, args: argparse.Namespace, seed: int) -> float:
         cmd += ["--max-images", str(args.max_images)]
     cmd += ["--d-dropout", str(args.d_dropout)]
     if (out / "card.json").exists():
+        card = json.loads((out / "card.json").read_text())
+        if card["epochs"] >= args.epochs:
+            return float(card["training_time_s"])
         cmd.append("--resume")
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=ROOT)
