@@ -139,11 +139,13 @@ def test_gamma_and_lambda_k_come_from_the_config():
     from ganviz.image.config import ImageGanConfig
     from ganviz.image.models import Architecture
 
-    config = ImageGanConfig(model="began", gamma=0.7, lambda_k=0.01, base_filters=8,
-                            latent_dim=4)
+    config = ImageGanConfig(model="began", gamma=0.7, lambda_k=0.01, k_init=0.25,
+                            base_filters=8, latent_dim=4)
     trainer = began.BeganTrainer(config, Architecture(base_filters=8, latent_dim=4))
-    assert (trainer.gamma, trainer.lambda_k) == (0.7, 0.01)
+    assert (trainer.gamma, trainer.lambda_k, float(trainer.k.numpy())) == (0.7, 0.01, 0.25)
     with pytest.raises(ValueError, match="gamma must be in"):
         ImageGanConfig(model="began", gamma=0.0)
     with pytest.raises(ValueError, match="lambda_k must be in"):
         ImageGanConfig(model="began", lambda_k=-1.0)
+    with pytest.raises(ValueError, match="k_init must be in"):
+        ImageGanConfig(model="began", k_init=1.5)

@@ -79,6 +79,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="began: equilibrium ratio E L(G(z)) / E L(x) in (0, 1] (default 0.5)")
     g.add_argument("--lambda-k", type=float, default=0.001,
                    help="began: learning rate of the k_t controller (default 0.001)")
+    g.add_argument("--k-init", type=float, default=0.0,
+                   help="began: k_0, the controller's start in [0, 1] (the paper's 0; "
+                        "mnist_began uses 0.1)")
     g.add_argument("--eval-samples", type=int, default=2000,
                    help="generated images per epoch for NDB/K and classifier metrics")
     g.add_argument("--init-from", default=None,
@@ -105,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         g_steps=args.g_steps, d_steps=args.d_steps,
         max_train_images=args.max_images, eval_samples=args.eval_samples,
         labels_per_class=args.labels_per_class, gamma=args.gamma, lambda_k=args.lambda_k,
+        k_init=args.k_init,
         strategy=args.strategy, init_from=args.init_from, seed=args.seed)
     dataset = data.load(args.dataset, seed=args.seed, image_size=args.image_size)
     print(dataset.describe(), file=sys.stderr, flush=True)

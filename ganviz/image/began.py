@@ -11,9 +11,18 @@ The discriminator is an autoencoder, image (n, H, W, C) in [-1, 1] -> its recons
     k_{t+1}     = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1)
     M_global    = L(x) + |gamma L(x) - L(G(z))|            falls as training converges
 gamma = E[L(G(z))] / E[L(x)] is the equilibrium (diversity) ratio: lower gamma, sharper but
-less varied images. k_t, a proportional controller, starts at 0 and weighs the fakes' term
-only as much as keeps that ratio; both networks step at once from one batch of fakes (the
-paper's Algorithm), so `ImageGanConfig.update` does not apply.
+less varied images. k_t, a proportional controller, starts at k_0 (the paper's 0;
+`ImageGanConfig.k_init`) and weighs the fakes' term only as much as keeps that ratio; both
+networks step at once from one batch of fakes (the paper's Algorithm), so
+`ImageGanConfig.update` does not apply.
+
+Why MNIST needs k_0 > 0 (measured, docs/model-zoo.md): black backgrounds make real digits easy
+to reconstruct (L(x) ~ 0.05 after a few hundred steps), while G, with k_t = 0, drifts to
+low-contrast grey images that D, a near-identity on them, reconstructs about as well. With
+gamma 0.5, 0.7 or 1.0 and k_0 = 0, L(G(z)) stayed above gamma L(x), so k_t sat at 0, D never
+learned to reject fakes and G never left the grey image (77 epochs, every sample one class).
+Starting at k_0 = 0.1 makes D push fakes away from the first step; G leaves grey within three
+epochs and the controller takes over from there.
 
 How it fits the GAN checkpoint format: G is generator.keras (z (n, latent_dim) ~ N(0, I) ->
 (n, H, W, C) in [-1, 1], tanh so every page can sample it); the autoencoder takes D's slot,
@@ -119,7 +128,7 @@ class BeganTrainer:
 
     `train_chunk(images, labels)`: images (S, B, H, W, C) uint8, labels ignored -> the means
     over S steps of d_loss, g_loss, loss_real (L(x)), loss_fake (L(G(z))), k_t (after each
-    step) and m_global, with `config.gamma` and `config.lambda_k`.
+    step) and m_global, with `config.gamma`, `config.lambda_k` and k_0 = `config.k_init`.
     """
 
     def __init__(self, config: ImageGanConfig, arch: Architecture, generator=None,
@@ -146,7 +155,7 @@ class BeganTrainer:
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        self.k = tf.Variable(0.0, dtype=tf.float32, trainable=False, name="k_t")
+        self.k = tf.Variable(config.k_init, dtype=tf.float32, trainable=False, name="k_t")
         self._chunk_fn = None
 
     @property

@@ -63,8 +63,9 @@ class ImageGanConfig:
     gp_weight: lambda of the gradient penalty (losses with `gradient_penalty`; Gulrajani et
         al. 2017 use 10). clip_value: c of WGAN's weight clipping (losses with `weight_clip`;
         Arjovsky et al. 2017 use 0.01).
-    gamma / lambda_k: BEGAN's equilibrium ratio E L(G(z)) / E L(x) and k_t's learning rate
-        (Berthelot et al. 2017 use 0.5 and 0.001; `ganviz.image.began`).
+    gamma / lambda_k / k_init: BEGAN's equilibrium ratio E L(G(z)) / E L(x), k_t's learning
+        rate and k_0 (Berthelot et al. 2017 use 0.5, 0.001 and 0; `ganviz.image.began` says
+        why MNIST needs k_0 > 0).
     g_ema: 0 (off) or the decay of an exponential moving average of G's weights, updated after
         every step (Yazici et al. 2019, "The Unusual Effectiveness of Averaging in GAN
         Training"; Karras et al. 2018). The checkpoint's generator.keras and every metric are
@@ -98,6 +99,7 @@ class ImageGanConfig:
     clip_value: float = 0.01
     gamma: float = 0.5
     lambda_k: float = 0.001
+    k_init: float = 0.0
     optimizer: str | None = None
     auxiliary_weight: float = 1.0
     labels_per_class: int = 10
@@ -163,8 +165,9 @@ class ImageGanConfig:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
         if not 0 < self.gamma <= 1:
             raise ValueError(f"gamma must be in (0, 1], got {self.gamma}")
-        if not 0 <= self.lambda_k <= 1:
-            raise ValueError(f"lambda_k must be in [0, 1], got {self.lambda_k}")
+        for name in ("lambda_k", "k_init"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if not 0 < self.clip_value <= 1:
             raise ValueError(f"clip_value must be in (0, 1], got {self.clip_value}")
         if not 0 <= self.g_ema < 1:
