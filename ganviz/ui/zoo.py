@@ -153,7 +153,7 @@ def sample_grids(comp: zoo.Comparison) -> None:
     st.subheader("Samples from the same latent seeds")
     for m, col in _columns(comp):
         grid = pictures.image_grid(m.grid, 5, scale=2)
-        col.image(grid, width=grid.width, output_format="PNG",
+        col.image(grid, width="content", output_format="PNG",
                   caption=f"{m.title}: z from seed {comp.config.seed}, latent {m.latent_dim}"
                           + (", classes in turn" if m.conditional else ""))
 
