@@ -130,3 +130,18 @@ def test_refuses_unlabelled_or_unknown_data(tmp_path):
         sgan.semi_supervised_data(_config(f"npz:{path}", 1), arch)
     with pytest.raises(ValueError, match="loads its labels by dataset name"):
         sgan.semi_supervised_data(_config("bars", 1), arch)
+
+
+def test_input_noise_is_a_training_only_layer():
+    """d_input_noise adds Gaussian noise to D's input while training, never at test time."""
+    arch = Architecture(base_filters=8, d_input_noise=0.3)
+    d = sgan.build_sgan_discriminator(arch, 3)
+    assert d.get_layer("input_noise").stddev == pytest.approx(0.3)
+    x = np.zeros((4, 28, 28, 1), np.float32)
+    still = np.asarray(d(x, training=False))
+    np.testing.assert_array_equal(still, np.asarray(d(x, training=False)))
+    assert not np.allclose(np.asarray(d(x, training=True)), still)
+    assert "input_noise" not in [layer.name for layer in
+                                 sgan.build_sgan_discriminator(Architecture(base_filters=8)).layers]
+    with pytest.raises(ValueError, match="d_input_noise must be in"):
+        Architecture(d_input_noise=-0.1)

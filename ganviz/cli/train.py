@@ -55,6 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--filters", type=_positive_int, default=32,
                    help="base filter count of G's last / D's first layer; doubles per scale")
     g.add_argument("--d-dropout", type=float, default=0.0)
+    g.add_argument("--d-input-noise", type=float, default=0.0, metavar="STD",
+                   help="sgan: std of Gaussian noise added to D's input while training "
+                        "(Salimans et al. 2016 use 0.3; 0: off)")
     g.add_argument("--g-lr", type=float, default=None,
                    help="generator learning rate (default: the model's recipe, 2e-4 for dcgan)")
     g.add_argument("--d-lr", type=float, default=None,
@@ -103,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
     config = ImageGanConfig(
         dataset=args.dataset, model=args.model, loss=args.loss, epochs=args.epochs,
         batch_size=args.batch_size, latent_dim=args.latent_dim, base_filters=args.filters,
-        d_dropout=args.d_dropout, g_learning_rate=args.g_lr, d_learning_rate=args.d_lr,
+        d_dropout=args.d_dropout, d_input_noise=args.d_input_noise, g_learning_rate=args.g_lr,
+        d_learning_rate=args.d_lr,
         beta_1=args.beta1, g_ema=args.g_ema, packing=args.packing,
         g_steps=args.g_steps, d_steps=args.d_steps,
         max_train_images=args.max_images, eval_samples=args.eval_samples,

@@ -87,6 +87,7 @@ class ImageGanConfig:
     latent_dim: int = 64
     base_filters: int = 32
     d_dropout: float = 0.0
+    d_input_noise: float = 0.0
     g_learning_rate: float | None = None
     d_learning_rate: float | None = None
     beta_1: float | None = None
@@ -198,6 +199,7 @@ def architecture_for(config: ImageGanConfig, dataset: ImageDataset) -> Architect
         base_filters=config.base_filters,
         d_normalization="layer" if LOSSES[config.loss].gradient_penalty else "batch",
         d_dropout=config.d_dropout,
+        d_input_noise=config.d_input_noise,
         auxiliary_classifier=spec.auxiliary_classifier and config.auxiliary_weight > 0,
         packing=config.packing,
     )

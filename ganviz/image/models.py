@@ -63,6 +63,7 @@ class Architecture:
     kernel_size: int = 4
     d_normalization: str = "batch"
     d_dropout: float = 0.0
+    d_input_noise: float = 0.0
     embedding_dim: int = 32
     auxiliary_classifier: bool = False
     packing: int = 1
@@ -87,6 +88,8 @@ class Architecture:
             raise ValueError("auxiliary_classifier needs num_classes")
         if not 0.0 <= self.d_dropout < 1.0:
             raise ValueError(f"d_dropout must be in [0, 1), got {self.d_dropout}")
+        if not 0.0 <= self.d_input_noise <= 1.0:
+            raise ValueError(f"d_input_noise must be in [0, 1], got {self.d_input_noise}")
         if not 1 <= self.packing <= MAX_PACKING:
             raise ValueError(f"packing must be 1..{MAX_PACKING}, got {self.packing}")
         if self.packing > 1 and self.conditional:

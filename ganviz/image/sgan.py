@@ -90,7 +90,8 @@ def generator_loss(fake_logits):
 def build_sgan_discriminator(arch: Architecture, num_classes: int | None = None,
                              name: str = "discriminator"):
     """image (n, H, W, C) in [-1, 1] -> class logits (n, K), K = num_classes (else the
-    architecture's, else 10). Strided convolutions, LeakyReLU(0.2), dropout arch.d_dropout;
+    architecture's, else 10). Gaussian input noise of std arch.d_input_noise while training
+    (0: none), strided convolutions, LeakyReLU(0.2), dropout arch.d_dropout;
     the flattened last features are the layer `features`."""
     import keras
     from keras import layers
@@ -98,6 +99,8 @@ def build_sgan_discriminator(arch: Architecture, num_classes: int | None = None,
     k = num_classes or arch.num_classes or DEFAULT_CLASSES
     image = keras.Input(arch.image_shape, name="image")
     x, filters = image, arch.base_filters
+    if arch.d_input_noise > 0:  # Salimans et al. 2016's D starts with GaussianNoise(0.3)
+        x = layers.GaussianNoise(arch.d_input_noise, name="input_noise")(x)
     for i in range(arch.num_scales):
         x = layers.Conv2D(filters, arch.kernel_size, 2, padding="same", name=f"down{i + 1}")(x)
         x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
