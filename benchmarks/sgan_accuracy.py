@@ -44,7 +44,8 @@ def train_sgan(out: Path, args: argparse.Namespace, seed: int) -> float:
            "--out", str(out), "--quiet"]
     if args.max_images:
         cmd += ["--max-images", str(args.max_images)]
-    cmd += ["--d-dropout", str(args.d_dropout), "--d-input-noise", str(args.d_input_noise)]
+    cmd += ["--d-dropout", str(args.d_dropout), "--d-input-noise", str(args.d_input_noise),
+            "--unsupervised-weight", str(args.unsupervised_weight)]
     if (out / "card.json").exists():
         card = json.loads((out / "card.json").read_text())
         if card["epochs"] >= args.epochs:
@@ -84,6 +85,8 @@ def main() -> int:
     p.add_argument("--max-images", type=int, default=None)
     p.add_argument("--d-dropout", type=float, default=0.5,
                    help="D's dropout after each block, both models (default 0.5)")
+    p.add_argument("--unsupervised-weight", type=float, default=1.0,
+                   help="the SGAN's real/fake loss weight (the control has none)")
     p.add_argument("--d-input-noise", type=float, default=0.0,
                    help="std of Gaussian noise on D's input, both models (default 0: off)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])

@@ -145,3 +145,18 @@ def test_input_noise_is_a_training_only_layer():
                                  sgan.build_sgan_discriminator(Architecture(base_filters=8)).layers]
     with pytest.raises(ValueError, match="d_input_noise must be in"):
         Architecture(d_input_noise=-0.1)
+
+
+def test_unsupervised_weight_scales_the_real_fake_term(dataset_name):
+    """d_loss = supervised + w * unsupervised, step by step, so also in the chunk's means."""
+    from ganviz.image.config import ImageGanConfig
+
+    config = _config(dataset_name, 1, unsupervised_weight=2.0)
+    arch = Architecture(base_filters=8, latent_dim=4, num_classes=None)
+    trainer = sgan.SganTrainer(config, arch)
+    images, _ = _bars(32, 1)
+    stats = trainer.train_chunk(images.reshape(2, 16, 28, 28, 1), np.zeros((2, 16), np.int64))
+    assert stats["d_loss"] == pytest.approx(
+        stats["supervised_loss"] + 2.0 * stats["unsupervised_loss"], rel=1e-5)
+    with pytest.raises(ValueError, match="unsupervised_weight must be in"):
+        ImageGanConfig(model="sgan", unsupervised_weight=0.0)

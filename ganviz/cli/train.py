@@ -78,6 +78,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="train on the first N training images only")
     g.add_argument("--labels-per-class", type=_positive_int, default=10, metavar="N",
                    help="sgan: labelled training images per class (the rest unlabelled)")
+    g.add_argument("--unsupervised-weight", type=float, default=1.0, metavar="W",
+                   help="sgan: weight of the real/fake loss beside the labelled one (default 1)")
     g.add_argument("--gamma", type=float, default=0.5,
                    help="began: equilibrium ratio E L(G(z)) / E L(x) in (0, 1] (default 0.5)")
     g.add_argument("--lambda-k", type=float, default=0.001,
@@ -111,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
         beta_1=args.beta1, g_ema=args.g_ema, packing=args.packing,
         g_steps=args.g_steps, d_steps=args.d_steps,
         max_train_images=args.max_images, eval_samples=args.eval_samples,
-        labels_per_class=args.labels_per_class, gamma=args.gamma, lambda_k=args.lambda_k,
+        labels_per_class=args.labels_per_class, unsupervised_weight=args.unsupervised_weight,
+        gamma=args.gamma, lambda_k=args.lambda_k,
         k_init=args.k_init,
         strategy=args.strategy, init_from=args.init_from, seed=args.seed)
     dataset = data.load(args.dataset, seed=args.seed, image_size=args.image_size)

@@ -104,6 +104,7 @@ class ImageGanConfig:
     optimizer: str | None = None
     auxiliary_weight: float = 1.0
     labels_per_class: int = 10
+    unsupervised_weight: float = 1.0
     max_train_images: int | None = None
     steps_per_call: int = 10
     ndb_bins: int = 50
@@ -173,6 +174,9 @@ class ImageGanConfig:
             raise ValueError(f"clip_value must be in (0, 1], got {self.clip_value}")
         if not 0 <= self.g_ema < 1:
             raise ValueError(f"g_ema must be in [0, 1), got {self.g_ema}")
+        if not 0 < self.unsupervised_weight <= 10:
+            raise ValueError(f"unsupervised_weight must be in (0, 10], "
+                             f"got {self.unsupervised_weight}")
         if not 1 <= self.labels_per_class <= 100_000:
             raise ValueError(f"labels_per_class must be 1..100000, got {self.labels_per_class}")
         if not 0 <= self.eval_samples <= 100_000:
