@@ -15,17 +15,11 @@ from ganviz.image.card import CheckpointError
 from ganviz.image.config import ImageGanConfig
 from ganviz.image.data import ImageDataset
 from ganviz.image.models import MODELS, Architecture
+from tests.bar_images import bar_images
 
 EPOCHS = 3  # two trained fresh, the third by --resume
 
 
-def _images(n: int, seed: int) -> np.ndarray:
-    """(n, 28, 28, 1) uint8: dim noise plus a bright bar at one of three heights."""
-    rng = np.random.default_rng(seed)
-    images = rng.integers(0, 30, (n, 28, 28, 1), dtype=np.uint8)
-    for i, row in enumerate(4 + 7 * (np.arange(n) % 3)):
-        images[i, row:row + 6, 6:22] = 250
-    return images
 
 
 def _config(model: str, epochs: int) -> ImageGanConfig:
@@ -41,7 +35,8 @@ def runs(tmp_path_factory):
     """model -> (checkpoint folder, the resumed run's TrainResult): 2 epochs, then 1 more."""
     from ganviz.image.train import train
 
-    data = ImageDataset("bars", _images(320, 0), None, _images(64, 1), None, None, "synthetic")
+    data = ImageDataset("bars", bar_images(320, 0), None, bar_images(64, 1), None, None,
+                        "synthetic")
     root = tmp_path_factory.mktemp("autoencoders")
     out = {}
     for model in ("ae", "vae"):
@@ -138,7 +133,7 @@ def test_reparameterisation_draws_from_the_posterior():
 
     trainer = autoencoders.VaeTrainer(_config("vae", 1), Architecture(latent_dim=4,
                                                                       base_filters=4))
-    x = tf.constant(_images(256, 2), tf.float32) / 127.5 - 1.0
+    x = tf.constant(bar_images(256, 2), tf.float32) / 127.5 - 1.0
     with tf.GradientTape() as tape:
         z, kl, mean, std = trainer._code(x)
         total = tf.reduce_sum(z)

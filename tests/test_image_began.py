@@ -13,18 +13,12 @@ from ganviz.image import began
 from ganviz.image.config import ImageGanConfig
 from ganviz.image.data import ImageDataset
 from ganviz.image.models import MODELS, Architecture
+from tests.bar_images import bar_images
 
 EPOCHS = 3  # two trained fresh, the third by --resume
 N_IMAGES, BATCH = 320, 16
 
 
-def _images(n: int, seed: int) -> np.ndarray:
-    """(n, 28, 28, 1) uint8: dim noise plus a bright bar at one of three heights."""
-    rng = np.random.default_rng(seed)
-    images = rng.integers(0, 30, (n, 28, 28, 1), dtype=np.uint8)
-    for i, row in enumerate(4 + 7 * (np.arange(n) % 3)):
-        images[i, row:row + 6, 6:22] = 250
-    return images
 
 
 def _config(epochs: int) -> ImageGanConfig:
@@ -38,7 +32,7 @@ def run(tmp_path_factory):
     """(checkpoint folder, the resumed run's TrainResult): 2 epochs, then 1 more."""
     from ganviz.image.train import train
 
-    data = ImageDataset("bars", _images(N_IMAGES, 0), None, _images(64, 1), None, None,
+    data = ImageDataset("bars", bar_images(N_IMAGES, 0), None, bar_images(64, 1), None, None,
                         "synthetic")
     folder = tmp_path_factory.mktemp("began") / "run"
     train(_config(EPOCHS - 1), data, folder, progress=False, command="first")
@@ -117,7 +111,7 @@ def test_reconstruction_loss_matches_numpy():
 def test_one_step_records_the_papers_quantities():
     """From k_0 = 0: L_D = L(x), L_G = L(G(z)), k_1 = update_k(0, ...), M from the same L."""
     trainer = began.BeganTrainer(_config(1), Architecture(latent_dim=8, base_filters=8))
-    stats = trainer.train_chunk(_images(BATCH, 2)[None], np.zeros((1, BATCH), np.int32))
+    stats = trainer.train_chunk(bar_images(BATCH, 2)[None], np.zeros((1, BATCH), np.int32))
     assert list(stats) == list(began.STAT_NAMES)
     assert stats["d_loss"] == pytest.approx(stats["loss_real"])
     assert stats["g_loss"] == pytest.approx(stats["loss_fake"])

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ganviz.files import replace_dir
+from ganviz.image.fused import chunk_means
 from ganviz.image.pixels import to_uint8
 
 if TYPE_CHECKING:  # models.py imports this module for its registry entries
@@ -194,17 +195,9 @@ class AeTrainer:
                 tf.reduce_mean(tf.square(mean)), tf.reduce_mean(std))
 
     def train_chunk(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-        import tensorflow as tf
-
         if self._chunk_fn is None:
-            @tf.function(reduce_retracing=True, jit_compile=self.config.jit_compile)
-            def chunk(images):
-                sums = (tf.constant(0.0),) * 5
-                for i in tf.range(tf.shape(images)[0]):
-                    sums = tuple(s + o for s, o in zip(sums, self._step(images[i])))
-                return sums
-            self._chunk_fn = chunk
-        loss, rec, kl, mean_sq, std = (float(v) / len(images) for v in self._chunk_fn(images))
+            self._chunk_fn = chunk_means(self._step, 5, self.config.jit_compile)
+        loss, rec, kl, mean_sq, std = self._chunk_fn(images)
         stats = {"loss": loss, "reconstruction": rec, "kl": kl, "latent_mean_sq": mean_sq,
                  "posterior_std": std}
         return {k: stats[k] for k in self.stat_names}

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ganviz.image.fused import chunk_means
 from ganviz.image.state import load_optimizer_state, save_optimizer_state
 
 if TYPE_CHECKING:  # models.py imports this module for its registry entry
@@ -187,18 +188,9 @@ class BeganTrainer:
                 convergence_measure(loss_real, loss_fake, self.gamma))
 
     def train_chunk(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-        import tensorflow as tf
-
         if self._chunk_fn is None:
-            @tf.function(reduce_retracing=True, jit_compile=self.config.jit_compile)
-            def chunk(images):
-                sums = (tf.constant(0.0),) * len(STAT_NAMES)
-                for i in tf.range(tf.shape(images)[0]):
-                    sums = tuple(s + o for s, o in zip(sums, self._step(images[i])))
-                return sums
-            self._chunk_fn = chunk
-        sums = self._chunk_fn(images)
-        return {name: float(v) / len(images) for name, v in zip(STAT_NAMES, sums)}
+            self._chunk_fn = chunk_means(self._step, len(STAT_NAMES), self.config.jit_compile)
+        return dict(zip(STAT_NAMES, self._chunk_fn(images)))
 
     # -- resume state -------------------------------------------------------------
     def save_state(self, folder: Path, epoch: int) -> None:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ganviz.image.fused import chunk_means
 from ganviz.image.state import load_optimizer_state, save_optimizer_state
 
 if TYPE_CHECKING:  # models.py imports this module for its registry entry
@@ -303,19 +304,10 @@ class SganTrainer:
         return d_loss, g_loss, sup, unsup, d_real, d_fake
 
     def train_chunk(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-        import tensorflow as tf
-
         if self._chunk_fn is None:
-            @tf.function(reduce_retracing=True, jit_compile=self.config.jit_compile)
-            def chunk(images):
-                sums = (tf.constant(0.0),) * 6
-                for i in tf.range(tf.shape(images)[0]):
-                    sums = tuple(s + o for s, o in zip(sums, self._step(images[i])))
-                return sums
-            self._chunk_fn = chunk
-        s = len(images)
+            self._chunk_fn = chunk_means(self._step, 6, self.config.jit_compile)
         names = ("d_loss", "g_loss", "supervised_loss", "unsupervised_loss", "d_real", "d_fake")
-        stats = {k: float(v) / s for k, v in zip(names, self._chunk_fn(images))}
+        stats = dict(zip(names, self._chunk_fn(images)))
         stats["labelled_images"] = float(len(self.data.labelled_labels))
         return stats
 
