@@ -39,6 +39,9 @@ PAGES = (
     PageInfo("pages/6_Model_Zoo.py", "Model zoo",
              "Two to four models of one dataset side by side: the same seeds, the same "
              "metrics, sharpness, reconstructions, and what the numbers show."),
+    PageInfo("pages/7_Train_Image_GAN.py", "Train an image GAN",
+             "Press Play and watch digits, clothes, coloured shapes or your own pictures come "
+             "out of noise, with losses, quick metrics and a diagnosis; save it as a checkpoint."),
 )
 
 

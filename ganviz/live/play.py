@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from ganviz.live.scheduler import (
+    LEASE_S,
     FairGate,
     LiveTrainer,
     StopReason,
@@ -45,10 +46,13 @@ class PlayState:
     ``ticks``: refreshes since Play (the first one trains in the page, see ``refresh``);
     ``reason``: the StopReason of the last stop (None while playing or before any);
     ``error``: the exception when the reason is ERROR; ``period``: the page's refresh period
-    while playing (``live_period``). ``gate``: the FairGate (None: the shared one)."""
+    while playing (``live_period``). ``gate``: the FairGate (None: the shared one).
+    ``lease_s``: the trainer stops when the page has not refreshed for this long (a page that
+    must free the CPU soon after the user leaves it sets it short)."""
 
-    def __init__(self, gate: FairGate | None = None):
+    def __init__(self, gate: FairGate | None = None, lease_s: float = LEASE_S):
         self.gate = gate
+        self.lease_s = lease_s
         self.playing = False
         self.reason: StopReason | None = None
         self.error: BaseException | None = None
@@ -115,7 +119,8 @@ class PlayState:
             self.trainer.seen()
         elif hand_over and not (stop_at_target and _at_target(jobs)):
             self.trainer = LiveTrainer(jobs, steps_per_refresh, refresh_s, stop_at_target,
-                                       is_connected=is_connected, gate=self.gate).start()
+                                       is_connected=is_connected, gate=self.gate,
+                                       lease_s=self.lease_s).start()
         self.ticks += 1
         if any(j.diverged for j in jobs):
             return self._stopped(StopReason.DIVERGED)

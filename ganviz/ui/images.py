@@ -59,7 +59,8 @@ def checkpoint_picker(key: str, want_conditional: bool = False) -> ckpts.Checkpo
     """Sidebar picker over `list_checkpoints()` (shipped and user-trained) plus a free folder
     path inside the checkpoints root (e.g. a nested `runs/x`; nothing outside it opens).
     Shows an error and returns None for an unknown, incomplete, corrupt or refused checkpoint.
-    With `want_conditional`, conditional checkpoints are listed first."""
+    With `want_conditional`, conditional checkpoints are listed first. A `?checkpoint=NAME`
+    query parameter (the "Open in latent interpolation" link) picks NAME once."""
     summaries = ckpts.list_checkpoints()
     if want_conditional:
         summaries = sorted(summaries, key=lambda s: not (s.card and s.card.conditional))
@@ -71,6 +72,11 @@ def checkpoint_picker(key: str, want_conditional: bool = False) -> ckpts.Checkpo
         else:
             labels[s.name] = f"{s.name} (broken)"
     options = [s.name for s in summaries] + [OTHER]
+    wanted = st.query_params.get("checkpoint")  # a link from another page ("Open in ...")
+    if wanted is not None:
+        if wanted in options:
+            st.session_state[f"{key}_name"] = wanted
+        del st.query_params["checkpoint"]  # once: the user's later picks stand
     choice = st.sidebar.selectbox("Checkpoint", options, key=f"{key}_name",
                                   format_func=lambda n: labels.get(n, n),
                                   help="Shipped checkpoints and any you trained with "
