@@ -14,8 +14,8 @@ from plotly.subplots import make_subplots
 
 FONT_SIZE = 16
 LINE_WIDTH = 3
-COLOURS = {"d_loss": "#1f77b4", "g_loss": "#d62728", "d_real": "#1f77b4", "d_fake": "#d62728",
-           "wasserstein_estimate": "#2ca02c"}
+COLOURS = {"d_loss": "#1f77b4", "g_loss": "#d62728", "d_real": "#2ca02c", "d_fake": "#ff7f0e",
+           "wasserstein_estimate": "#9467bd"}
 # the first two numbers each kind of trainer reports: GANs d_loss/g_loss, autoencoders
 # loss/reconstruction, BEGAN d_loss/g_loss with k_t and M_global, SGAN d_loss/g_loss
 LOSS_KEYS = ("d_loss", "g_loss", "loss", "reconstruction", "kl")
@@ -31,7 +31,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _layout(fig: go.Figure, height: int) -> go.Figure:
     fig.update_layout(height=height, margin=dict(l=60, r=20, t=40, b=40), font_size=FONT_SIZE,
                       template="plotly_white", uirevision="keep", hovermode="x unified",
-                      legend=dict(orientation="h", y=-0.12, x=0))
+                      legend=dict(orientation="h", y=1.08, x=0, yanchor="bottom"))
     return fig
 
 
@@ -56,7 +56,7 @@ def training_figure(steps: np.ndarray, values: dict[str, np.ndarray],
     convergence measure, whichever the model reports."""
     title, lower = _second_panel(values, wasserstein)
     rows = 2 if lower else 1
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.14,
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.16,
                         subplot_titles=("losses", title) if lower else ("losses",))
     for key in LOSS_KEYS:
         if key in values:
