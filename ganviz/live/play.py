@@ -48,11 +48,15 @@ class PlayState:
     ``error``: the exception when the reason is ERROR; ``period``: the page's refresh period
     while playing (``live_period``). ``gate``: the FairGate (None: the shared one).
     ``lease_s``: the trainer stops when the page has not refreshed for this long (a page that
-    must free the CPU soon after the user leaves it sets it short)."""
+    must free the CPU soon after the user leaves it sets it short). ``first_steps``: at most
+    this many steps in Play's first refresh (None: a refresh's worth); a page whose steps are
+    slow keeps that refresh short, so its first picture and its Pause button answer at once."""
 
-    def __init__(self, gate: FairGate | None = None, lease_s: float = LEASE_S):
+    def __init__(self, gate: FairGate | None = None, lease_s: float = LEASE_S,
+                 first_steps: int | None = None):
         self.gate = gate
         self.lease_s = lease_s
+        self.first_steps = first_steps
         self.playing = False
         self.reason: StopReason | None = None
         self.error: BaseException | None = None
@@ -134,6 +138,8 @@ class PlayState:
         then, when nobody else trains, train this refresh's steps at once, so Play shows them
         without waiting. On a busy server the page would wait its turn behind every other
         session, so the trainer queues instead. Returns True when the trainer should take over."""
+        if self.first_steps is not None:
+            steps = min(steps, self.first_steps)
         wanted = [max(0, min(steps, j.target_steps - j.step)) if stop_at_target else steps
                   for j in jobs]
         for i, job in enumerate(jobs):

@@ -30,6 +30,7 @@ from ganviz.ui.live_session import session_state
 
 STATE_KEY = "image_train"
 LEASE_S = 5.0             # the trainer stops this long after the page's last refresh
+FIRST_STEPS = 10          # Play's first refresh trains this many steps, then the thread trains
 UPLOAD = "upload"
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST clothes",
                   "shapes": "Shapes: synthetic colour, known modes",
@@ -47,7 +48,8 @@ STEP_BUTTON = 50          # steps of the "+50 steps" button
 class ImageSession(LiveSession):
     """Everything the page keeps for one browser session (plain objects only)."""
 
-    play: PlayState = field(default_factory=lambda: PlayState(lease_s=LEASE_S))
+    play: PlayState = field(default_factory=lambda: PlayState(lease_s=LEASE_S,
+                                                              first_steps=FIRST_STEPS))
     job: ImageJob | None = None
     upload_key: tuple | None = None            # (file id, size, channels) of the upload read
     upload: ImageDataset | None = None
