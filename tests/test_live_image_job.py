@@ -197,3 +197,16 @@ def test_charts_show_what_the_model_reports():
     quick = quick_figure(steps, {"fid_c": steps, "ndb_over_k": steps}, {"fid_c": "FID-C"})
     assert len(quick.data) == 2 and quick.layout.annotations[0].text == "FID-C"
     assert len(quick_figure(steps, {}, {}).data) == 0
+
+
+def test_colour_images_train_live_with_pixel_metrics_only(tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (96, 32, 32, 3), dtype=np.uint8)
+    colour = data.ImageDataset("images:colour.zip", images[:64], None, images[64:], None, None,
+                               "96 random colour images")
+    config = ImageGanConfig(**{**SMALL, "dataset": colour.name, "model": "dcgan"})
+    job = ImageJob(config, colour, classifier=None)
+    assert job.train_now(4) == 4
+    assert job.grid().shape == (100, 32, 32, 3)
+    assert set(job.quick.latest()) == {"ndb_over_k"}   # no classifier for your own pictures
+    assert ckpts.load(job.save("colour", root=tmp_path)).image_shape == (32, 32, 3)
