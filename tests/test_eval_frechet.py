@@ -164,3 +164,25 @@ def test_bad_stats_are_refused():
         frechet_distance(a, np.eye(2))
     with pytest.raises(ValueError, match="eps must be a positive number"):
         frechet_distance(a, a, eps=0.0)
+
+
+def test_low_rank_route_equals_the_d_by_d_root():
+    """Tr sqrtm(S_a S_b) from the samples' cross product is the same number as pytorch-fid's
+    d x d root (n > d here, so both routes are exact)."""
+    from ganviz.eval.frechet import frechet_distance, gaussian_stats, low_rank_fid
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(300, 20))
+    b = rng.normal(0.3, 1.5, size=(250, 20)) @ rng.normal(size=(20, 20))
+    assert low_rank_fid(a, b) == pytest.approx(
+        frechet_distance(gaussian_stats(a), gaussian_stats(b)), rel=1e-9)
+
+
+def test_more_dimensions_than_samples_takes_the_low_rank_route():
+    """Raw pixels of 32x32x3 images (d = 3,072) with 200 samples a side: the d x d root took
+    319 s here; the low-rank route is exact and quick. Same set: 0; a shifted set: the squared
+    shift, since the covariances are equal."""
+    rng = np.random.default_rng(1)
+    a = rng.random((200, 3072))
+    assert fid(a, a) == pytest.approx(0.0, abs=1e-6)
+    assert fid(a, a + 0.1) == pytest.approx(3072 * 0.01, rel=1e-9)

@@ -130,8 +130,30 @@ def frechet_distance(
 
 def fid(features_a: Any, features_b: Any, eps: float = DEFAULT_EPS) -> float:
     """Frechet distance between Gaussians fitted to two feature sets (n_a, d) and (n_b, d),
-    n >= 2 each. ``frechet_distance(gaussian_stats(a), gaussian_stats(b), eps)``."""
+    n >= 2 each. ``frechet_distance(gaussian_stats(a), gaussian_stats(b), eps)``, except when
+    d exceeds both sample counts (raw pixels of colour images: d = 3,072 at 32x32x3): then
+    ``low_rank_fid``, the same number from the samples without a d x d root."""
     a = check_features(features_a, "features_a", min_samples=2)
     b = check_features(features_b, "features_b", min_samples=2)
     check_same_width(a, b, "features_a", "features_b")
+    if a.shape[1] > max(len(a), len(b)):
+        return low_rank_fid(a, b)
     return frechet_distance(gaussian_stats(a), gaussian_stats(b), eps)
+
+
+def low_rank_fid(a: np.ndarray, b: np.ndarray) -> float:
+    """The Frechet distance of (n_a, d) and (n_b, d) features from the centred samples A, B:
+    S_a = A'A / (n_a - 1), S_b = B'B / (n_b - 1), and the non-zero eigenvalues of S_a S_b are
+    those of (A B')' (A B') / ((n_a - 1)(n_b - 1)), so Tr sqrtm(S_a S_b) is the sum of the
+    singular values of A B' / sqrt((n_a - 1)(n_b - 1)): O(n^2 d) work instead of the O(d^3)
+    of a d x d root (319 s -> well under a second at d = 3,072, n = 200), and exact where the
+    d x d route needs the eps retry because S_a S_b is singular (n <= d)."""
+    from scipy.linalg import svdvals
+
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    ca, cb = a - a.mean(axis=0), b - b.mean(axis=0)
+    na, nb = len(a) - 1, len(b) - 1
+    diff = a.mean(axis=0) - b.mean(axis=0)
+    trace_root = float(svdvals(ca @ cb.T).sum()) / np.sqrt(na * nb)
+    return float(diff @ diff + (ca * ca).sum() / na + (cb * cb).sum() / nb - 2.0 * trace_root)
