@@ -35,7 +35,9 @@ class EpochEnd:
     """What an epoch hands its callbacks.
 
     record: this epoch's numbers: epoch, mean d_loss / g_loss / logits over its steps, the
-        evaluator's metrics, train_seconds, images_per_second.
+        evaluator's metrics, train_seconds, images_per_second, steps and images_seen; an
+        epoch cut short by `ImageGanConfig.seconds` adds stopped ("seconds") and
+        epoch_fraction (steps done / steps in a full epoch).
     history: every epoch's record of the run so far (a resumed run's earlier ones too), this
         one last.
     generated: (eval_samples, H, W, C) uint8 from the evaluator's fixed z; labels: (n,) int32
@@ -69,16 +71,25 @@ def hardware_info() -> dict:
     }
 
 
+def distribution(strategy: str, role) -> dict:
+    """How the run was spread (for the card's hardware): the `ImageGanConfig.strategy`, the
+    worker processes and the model replicas in all; role: a `ganviz.image.trainer.WorkerRole`."""
+    return {"strategy": strategy, "workers": role.workers, "replicas": role.replicas}
+
+
 def card_template(name: str, config: ImageGanConfig, arch: Architecture, dataset: ImageDataset,
-                  train_count: int, command: str, notes: str) -> Card:
-    """The card's fields that stay the same all run; `CheckpointWriter` fills in the epoch's."""
+                  train_count: int, command: str, notes: str,
+                  spread: dict | None = None) -> Card:
+    """The card's fields that stay the same all run; `CheckpointWriter` fills in the epoch's.
+    spread: `distribution(...)`, stored in the card's hardware."""
     return Card(
         name=name, model=config.model, architecture=arch.to_dict(),
         image_shape=arch.image_shape, latent_dim=arch.latent_dim,
         class_names=dataset.class_names, dataset=dataset.name,
         dataset_source=dataset.source, train_count=train_count,
         reference_count=len(dataset.heldout_images), epochs=0, training_time_s=0.0,
-        hardware=hardware_info(), config=config.to_dict(), command=command, notes=notes)
+        hardware={**hardware_info(), **(spread or {})}, config=config.to_dict(),
+        command=command, notes=notes)
 
 
 @dataclass
@@ -112,7 +123,9 @@ class CheckpointWriter:
         self.trainer.save_state(self.out / "state", epoch)
         card = replace(
             self.card, epochs=epoch, training_time_s=round(logs.training_time_s, 1),
-            metrics={k: v for k, v in logs.record.items() if k != "epoch"},
+            # numbers only: a budgeted run's `stopped: "seconds"` stays in its history
+            metrics={k: v for k, v in logs.record.items()
+                     if k != "epoch" and not isinstance(v, str)},
             history=logs.history,
             created=datetime.now(UTC).isoformat(timespec="seconds"))
         save(self.out, self.trainer.sampler, card, grid, self.dataset.heldout_images,

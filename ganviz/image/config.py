@@ -12,7 +12,11 @@ from ganviz.image.data import ImageDataset
 from ganviz.image.losses import LOSSES
 from ganviz.image.models import MAX_PACKING, MODELS, Architecture, model_spec
 
-STRATEGIES = ("default", "mirrored")
+# default: one device; mirrored: every local GPU (tf.distribute.MirroredStrategy); multiworker:
+# tf.distribute.MultiWorkerMirroredStrategy across the processes named in $TF_CONFIG
+STRATEGIES = ("default", "mirrored", "multiworker")
+MAX_EPOCHS = 10_000
+MAX_SECONDS = 7 * 24 * 3600
 # alternating: D step, then a G step against the updated D (fresh fakes), as in the DCGAN
 # paper. simultaneous: one batch of fakes, both gradients from the same forward pass, as in
 # TensorFlow's DCGAN tutorial; about a third fewer FLOPs per step.
@@ -48,6 +52,9 @@ class ImageGanConfig:
     model: a `MODELS` key. loss: a `LOSSES` key; None (the default) takes the model's own
         (`ImageModel.loss`), so a stored config always names one.
     epochs: total epochs (a resumed run continues up to this number).
+    seconds: None, or a wall-time budget for this invocation's training: the run stops after
+        the chunk during which it runs out (`ganviz.image.train` says what counts), then
+        evaluates and saves as at an epoch end; `epochs` is then an upper bound.
     max_train_images: use only the first N training images (None: all), for quick runs.
     g_steps / d_steps: generator / discriminator updates per training step.
     update: "alternating" or "simultaneous" (see UPDATES).
@@ -83,6 +90,7 @@ class ImageGanConfig:
     model: str = "dcgan"
     loss: str | None = None
     epochs: int = 10
+    seconds: float | None = None
     batch_size: int = 64
     latent_dim: int = 64
     base_filters: int = 32
@@ -141,8 +149,10 @@ class ImageGanConfig:
             raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
 
     def _check_ranges(self, packing_allowed: bool) -> None:
-        if not 1 <= self.epochs <= 10_000:
-            raise ValueError(f"epochs must be 1..10000, got {self.epochs}")
+        if not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ValueError(f"epochs must be 1..{MAX_EPOCHS}, got {self.epochs}")
+        if self.seconds is not None and not 0 < self.seconds <= MAX_SECONDS:
+            raise ValueError(f"seconds must be in (0, {MAX_SECONDS}], got {self.seconds}")
         if not 2 <= self.batch_size <= 4096:
             raise ValueError(f"batch_size must be 2..4096, got {self.batch_size}")
         for name in ("g_steps", "d_steps", "steps_per_call"):

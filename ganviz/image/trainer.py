@@ -11,6 +11,9 @@ replica), so the same seed gives the same run.
 
 from __future__ import annotations
 
+import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,16 +23,99 @@ from ganviz.image.losses import LOSSES
 from ganviz.image.models import Architecture, model_spec, pack
 from ganviz.image.state import load_optimizer_state, save_optimizer_state
 
+TF_CONFIG_ENV = "TF_CONFIG"
+# one strategy object per name and process: TensorFlow allows one multi-worker strategy, and
+# `train` enters the scope of the object its trainer then uses (scopes of two objects clash)
+_STRATEGIES: dict[str, object] = {}
+
 
 def make_strategy(name: str):
-    """`default` (one device) or `mirrored` (tf.distribute.MirroredStrategy, all GPUs)."""
+    """`default` (one device), `mirrored` (tf.distribute.MirroredStrategy, all local GPUs) or
+    `multiworker` (tf.distribute.MultiWorkerMirroredStrategy over the cluster in $TF_CONFIG,
+    checked by `read_tf_config`). TensorFlow wants the multi-worker strategy created once,
+    before any other TF op: call this first. Later calls return the same object."""
     import tensorflow as tf
 
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
     if name == "default":
         return tf.distribute.get_strategy()
-    raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}")
+    if name not in _STRATEGIES:
+        if name == "mirrored":
+            _STRATEGIES[name] = tf.distribute.MirroredStrategy()
+        elif name == "multiworker":
+            read_tf_config()
+            _STRATEGIES[name] = tf.distribute.MultiWorkerMirroredStrategy()
+        else:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}")
+    return _STRATEGIES[name]
+
+
+def read_tf_config(text: str | None = None) -> tuple[str, int, int]:
+    """$TF_CONFIG (or `text`) -> (task type, task index, number of workers incl. a chief).
+
+    The format (TensorFlow's): {"cluster": {"worker": ["host:port", ...], "chief": [...]},
+    "task": {"type": "worker", "index": 0}}. Raises ValueError saying what is wrong."""
+    text = os.environ.get(TF_CONFIG_ENV, "") if text is None else text
+    if not text.strip():
+        raise ValueError("--strategy multiworker needs the TF_CONFIG environment variable, e.g. "
+                         'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+                         '"task": {"type": "worker", "index": 0}}\' (docs/multiworker.md)')
+    try:
+        spec = json.loads(text)
+        cluster, task = spec["cluster"], spec["task"]
+        kind, index = task["type"], int(task["index"])
+        workers = len(cluster.get("worker", [])) + len(cluster.get("chief", []))
+        hosts = cluster[kind]
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f"TF_CONFIG is not a valid cluster spec ({type(exc).__name__}: "
+                         f"{exc}); see docs/multiworker.md") from None
+    if kind not in ("worker", "chief") or not 0 <= index < len(hosts):
+        raise ValueError(f"TF_CONFIG task {kind!r} index {index} is not one of its cluster's "
+                         f"{len(hosts)} {kind!r} entries")
+    return kind, index, workers
+
+
+@dataclass(frozen=True)
+class WorkerRole:
+    """This process's place in a run: `chief` writes the checkpoint and prints; `workers`
+    processes (1 unless multiworker) hold `replicas` model copies in all."""
+
+    chief: bool
+    workers: int
+    replicas: int
+
+
+def worker_role(strategy) -> WorkerRole:
+    """The chief is the "chief" task, else worker 0 (TensorFlow's convention)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    replicas = strategy.num_replicas_in_sync
+    if resolver is None or not resolver.cluster_spec().as_dict():
+        return WorkerRole(True, 1, replicas)
+    cluster = resolver.cluster_spec().as_dict()
+    workers = len(cluster.get("worker", ())) + len(cluster.get("chief", ()))
+    chief = resolver.task_type == "chief" or (
+        resolver.task_type == "worker" and resolver.task_id == 0 and "chief" not in cluster)
+    return WorkerRole(chief, workers, replicas)
+
+
+def _replica_split(images: np.ndarray, labels: np.ndarray, replicas: int):
+    """A `distribute_datasets_from_function` input: replica r of every step gets slice r of
+    the step's global batch. images (S, B, H, W, C), labels (S, B) -> per worker, elements of
+    (B / replicas, H, W, C), its local replicas' slices step by step. Every worker holds the
+    same images, so the split is explicit: no auto-sharding, no overlap, nothing dropped."""
+    import tensorflow as tf
+
+    steps, batch = labels.shape
+    per = batch // replicas
+    images = images.reshape(steps, replicas, per, *images.shape[2:])  # (S, R, B/R, H, W, C)
+    labels = labels.reshape(steps, replicas, per)
+
+    def dataset_fn(ctx: tf.distribute.InputContext):
+        local = replicas // ctx.num_input_pipelines
+        first = ctx.input_pipeline_id * local
+        mine = images[:, first:first + local].reshape(steps * local, per, *images.shape[3:])
+        return tf.data.Dataset.from_tensor_slices(
+            (mine, labels[:, first:first + local].reshape(steps * local, per)))
+    return dataset_fn
 
 
 class ImageGanTrainer:
@@ -51,6 +137,9 @@ class ImageGanTrainer:
         self.loss = LOSSES[config.loss]
         self.strategy = strategy or make_strategy(config.strategy)
         replicas = self.strategy.num_replicas_in_sync
+        if config.batch_size % replicas:
+            raise ValueError(f"batch_size ({config.batch_size}) must be a multiple of the "
+                             f"{replicas} replicas")
         if (config.batch_size // replicas) % arch.packing:
             raise ValueError(f"each of the {replicas} replicas gets {config.batch_size // replicas}"
                              f" images a step, not a multiple of packing ({arch.packing})")
@@ -245,9 +334,9 @@ class ImageGanTrainer:
                     strategy.reduce("MEAN", out[3], axis=None))
 
         def chunk(images, labels):
-            ds = tf.data.Dataset.from_tensor_slices((images, labels))
             sums = [0.0] * 4
-            for batch in strategy.experimental_distribute_dataset(ds):
+            dataset_fn = _replica_split(images, labels, strategy.num_replicas_in_sync)
+            for batch in strategy.distribute_datasets_from_function(dataset_fn):
                 out = replica_step(batch)
                 sums = [s + float(o) for s, o in zip(sums, out)]
             return sums

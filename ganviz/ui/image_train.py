@@ -188,6 +188,7 @@ def sidebar(state: ImageSession) -> tuple[ImageGanConfig | None, ImageDataset | 
                            value=400, key="img_spr", help="1: slow motion; 400: full speed.")
     if dataset is None:
         return None, None, int(spr)
+    batch = fitting_batch(int(batch), len(dataset.train_images))
     try:
         config = ImageGanConfig(
             dataset=dataset.name, model=model, batch_size=int(batch), base_filters=int(width),
@@ -197,6 +198,15 @@ def sidebar(state: ImageSession) -> tuple[ImageGanConfig | None, ImageDataset | 
         st.error(f"These settings do not make a model: {exc}")
         return None, dataset, int(spr)
     return config, dataset, int(spr)
+
+
+def fitting_batch(batch: int, n_train: int) -> int:
+    """``batch``, or the largest batch size offered that a small dataset fills (said)."""
+    if batch <= n_train:
+        return batch
+    fitting = max((b for b in BATCHES if b <= n_train), default=max(2, n_train))
+    st.sidebar.info(f"Batch size {fitting}: the {n_train} training images do not fill {batch}.")
+    return fitting
 
 
 # ---- the session's job -----------------------------------------------------------------------
