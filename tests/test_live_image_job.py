@@ -210,3 +210,18 @@ def test_colour_images_train_live_with_pixel_metrics_only(tmp_path):
     assert job.grid().shape == (100, 32, 32, 3)
     assert set(job.quick.latest()) == {"ndb_over_k"}   # no classifier for your own pictures
     assert ckpts.load(job.save("colour", root=tmp_path)).image_shape == (32, 32, 3)
+
+
+def test_shapes_count_their_modes_live_and_say_when_they_collapse():
+    from ganviz.image.synthetic import N_MODES, load_shapes
+
+    shapes = load_shapes()
+    job = ImageJob(ImageGanConfig(**{**SMALL, "dataset": "shapes", "model": "dcgan"}), shapes)
+    quick = job.quick.latest()
+    assert {"modes_covered", "high_quality", "ndb_over_k"} <= set(quick)
+    assert quick["modes_covered"] < N_MODES   # noise at step 0 is no clean shape
+    real = job.evaluator.mode_counter[1](shapes.heldout_images[:500])
+    assert real == {"modes_covered": float(N_MODES), "high_quality": 1.0}
+    steps = np.array([10.0])
+    text = image_warnings(steps, {}, {"modes_covered": 5.0}, None, 0, None, False, N_MODES)
+    assert len(text) == 1 and f"only 5 of {N_MODES} modes" in text[0]

@@ -6,6 +6,8 @@ Names (see `load`):
                     split 4,000 train / 1,000 held out (stratified, seeded).
     fashion_mnist   Keras' loader when it can download; offline, Debian's
                     `dataset-fashion-mnist` IDX files (the same full 60k / 10k set).
+    shapes          synthetic 32x32 RGB shapes with 48 known modes, made in code
+                    (ganviz.image.synthetic; 12,000 train / 2,400 held out).
     folder:PATH     every readable image under PATH, resized to `image_size` (default 64)
                     RGB; sub-folders, if PATH holds only sub-folders, become classes.
     npz:PATH        an .npz with `images` (or `x`) (n, H, W[, C]) uint8 or float in [0, 1],
@@ -26,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ganviz.image import synthetic
 
 MNIST_CLASS_NAMES = tuple(str(d) for d in range(10))
 FASHION_CLASS_NAMES = (
@@ -278,6 +282,7 @@ def load_npz(path: str | Path, heldout_fraction: float = 0.1, seed: int = 0) -> 
 DATASETS: dict[str, Callable[..., ImageDataset]] = {
     "mnist": load_mnist,
     "fashion_mnist": load_fashion_mnist,
+    "shapes": synthetic.load_shapes,
 }
 PREFIXES: dict[str, Callable[..., ImageDataset]] = {
     "folder": load_folder,

@@ -221,8 +221,10 @@ class ImageJob:
 
     def warnings(self) -> list[str]:
         steps, values = self.stats.arrays()
+        counter = self.evaluator.mode_counter
         return image_warnings(steps, values, self.quick.latest(), self.diverged_at,
-                              self.good_step, self.evaluator.num_classes, self.wasserstein)
+                              self.good_step, self.evaluator.num_classes, self.wasserstein,
+                              counter[0] if counter else None)
 
     def gif(self, columns: int = 10, scale: int = 2) -> bytes:
         """An animated GIF of the grid's history, the step written on each frame."""

@@ -24,8 +24,11 @@ import numpy as np
 
 from ganviz.eval import ndb
 from ganviz.eval.classes import class_histogram, kl_divergence
+from ganviz.eval.modes import mode_counts
 from ganviz.image.data import ImageDataset
 from ganviz.image.models import Architecture, generate_images
+from ganviz.image.synthetic import N_MODES as SHAPES_MODES
+from ganviz.image.synthetic import assign_modes
 
 QUICK_SAMPLES = 500          # generated images per quick evaluation
 QUICK_REFERENCE = 1000       # held-out images the bins and reference features come from
@@ -35,8 +38,20 @@ QUICK_SEED_OFFSET = 777      # keeps the quick z apart from the grid's and the t
 D_WINS_LOSS = 0.05           # mean D loss under this (non-saturating) for the window: D wins
 WARN_WINDOW = 200            # steps of history the D-loss warning looks at
 
-# dataset name -> images (n, H, W, C) uint8 -> metrics; filled by datasets of known modes
-MODE_COUNTERS: dict[str, Callable[[np.ndarray], dict[str, float]]] = {}
+
+
+def shapes_modes(images: np.ndarray) -> dict[str, float]:
+    """Modes of the synthetic shapes set (``ganviz.image.synthetic``) that the samples cover,
+    and the share of samples that are a clean shape of some mode."""
+    counts = mode_counts(assign_modes(images).modes, SHAPES_MODES)
+    return {"modes_covered": float(counts.modes), "high_quality": counts.high_quality}
+
+
+# dataset name -> (its number of modes, images (n, H, W, C) uint8 -> metrics): datasets whose
+# every image has a known mode, so coverage is counted without a classifier
+MODE_COUNTERS: dict[str, tuple[int, Callable[[np.ndarray], dict[str, float]]]] = {
+    "shapes": (SHAPES_MODES, shapes_modes),
+}
 
 METRIC_LABELS = {
     "fid_c": "FID-C (classifier features)", "kid_c": "KID-C ×1000",
@@ -57,7 +72,7 @@ class QuickEvaluator:
     num_classes: int | None
     train_histogram: np.ndarray | None
     reference_features: np.ndarray | None
-    mode_counter: Callable[[np.ndarray], dict[str, float]] | None
+    mode_counter: tuple[int, Callable[[np.ndarray], dict[str, float]]] | None
 
     def evaluate(self, generator) -> dict[str, float]:
         images = generate_images(generator, self.z, self.labels)
@@ -67,7 +82,7 @@ class QuickEvaluator:
         if self.classifier is not None:
             out.update(self._classifier_metrics(images))
         if self.mode_counter is not None:
-            out.update(self.mode_counter(images))
+            out.update(self.mode_counter[1](images))
         return out
 
     def _classifier_metrics(self, images: np.ndarray) -> dict[str, float]:
@@ -139,9 +154,11 @@ def make_quick_evaluator(arch: Architecture, dataset: ImageDataset, seed: int,
 # ---- plain-language diagnosis ----------------------------------------------------------------
 def image_warnings(history_steps: np.ndarray, history: dict[str, np.ndarray],
                    quick: dict[str, float], diverged_at: int | None, good_step: int,
-                   num_classes: int | None, wasserstein: bool) -> list[str]:
+                   num_classes: int | None, wasserstein: bool,
+                   num_modes: int | None = None) -> list[str]:
     """Warnings a user can act on. history_steps / history: the per-turn training numbers
-    (d_loss ...); quick: the latest quick metrics."""
+    (d_loss ...); quick: the latest quick metrics; num_classes / num_modes: what the classes
+    covered / modes covered are out of (None: not measured)."""
     out = []
     if diverged_at is not None:
         out.append(f"Training diverged at step {diverged_at:,} (a NaN or infinite value). "
@@ -155,9 +172,11 @@ def image_warnings(history_steps: np.ndarray, history: dict[str, np.ndarray],
             out.append(f"D's loss has stayed near 0 ({np.nanmean(recent):.3f}) for the last "
                        f"{WARN_WINDOW} steps: D wins every time and G's gradient fades. Try a "
                        "smaller D learning rate, a narrower D or the WGAN-GP model.")
-    covered = quick.get("classes_covered")
-    if num_classes and covered is not None and covered <= num_classes // 2:
-        out.append(f"The samples cover only {covered:.0f} of {num_classes} classes: mode "
-                   "collapse (or too early to tell). Packing (PacGAN) or weight averaging "
-                   "(EMA) helps; so does a smaller G learning rate.")
+    for key, total, noun in (("classes_covered", num_classes, "classes"),
+                             ("modes_covered", num_modes, "modes")):
+        covered = quick.get(key)
+        if total and covered is not None and covered <= total // 2:
+            out.append(f"The samples cover only {covered:.0f} of {total} {noun}: mode "
+                       "collapse (or too early to tell). Packing (PacGAN) or weight averaging "
+                       "(EMA) helps; so does a smaller G learning rate.")
     return out
