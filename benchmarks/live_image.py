@@ -139,6 +139,10 @@ def cpu_released(pid: int, leave) -> tuple[float | None, float | None]:
     return no_thread, idle
 
 
+def _s(seconds: float | None) -> str:
+    return "never (30 s)" if seconds is None else f"{seconds:.1f} s"
+
+
 def play_again(page) -> None:
     page.get_by_role("button", name=re.compile("Play")).click()
     page.get_by_role("button", name=re.compile("Pause")).wait_for()
@@ -178,15 +182,15 @@ def main() -> None:
             play_again(page)
             gone, idle = cpu_released(proc.pid, lambda: page.get_by_role(
                 "link", name="Home").first.click())
-            print(f"  left for Home (same session): no training thread after {gone} s, server "
-                  f"idle after {idle} s {'PASS' if idle is not None and idle <= 10 else 'FAIL'}"
+            print(f"  left for Home (same session): no training thread after {_s(gone)}, server "
+                  f"idle after {_s(idle)} {'PASS' if idle is not None and idle <= 10 else 'FAIL'}"
                   " (bar: 10 s)")
             page.goto(f"{url}/Train_Image_GAN")
             page.get_by_text(STEP).first.wait_for()
             play_again(page)
             gone, idle = cpu_released(proc.pid, page.close)
-            print(f"  closed the tab: no training thread after {gone} s, server idle after "
-                  f"{idle} s")
+            print(f"  closed the tab: no training thread after {_s(gone)}, server idle after "
+                  f"{_s(idle)}")
             browser.close()
     finally:
         stop(proc)
