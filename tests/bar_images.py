@@ -10,3 +10,14 @@ def bar_images(n: int, seed: int) -> np.ndarray:
     for i, row in enumerate(4 + 7 * (np.arange(n) % 3)):
         images[i, row:row + 6, 6:22] = 250
     return images
+
+
+def squares_npz(folder, n: int):
+    """An .npz of n unlabelled 28x28 images (a bright square on dark noise) in ``folder``;
+    returns its path (for `--dataset npz:PATH`)."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 30, (n, 28, 28), dtype=np.uint8)
+    images[:, 8:20, 8:20] = 250
+    path = folder / "squares.npz"
+    np.savez(path, images=images)
+    return path

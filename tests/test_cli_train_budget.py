@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from ganviz.__main__ import main
+from tests.bar_images import squares_npz as write_squares
 
 TINY = ["--batch-size", "8", "--filters", "4", "--latent-dim", "4", "--eval-samples", "30",
         "--quiet"]
@@ -21,12 +22,7 @@ TINY = ["--batch-size", "8", "--filters", "4", "--latent-dim", "4", "--eval-samp
 @pytest.fixture(scope="module")
 def squares_npz(tmp_path_factory):
     """48 unlabelled 28x28 images: a bright square on dark noise."""
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 30, (48, 28, 28), dtype=np.uint8)
-    images[:, 8:20, 8:20] = 250
-    path = tmp_path_factory.mktemp("data") / "squares.npz"
-    np.savez(path, images=images)
-    return path
+    return write_squares(tmp_path_factory.mktemp("data"), 48)
 
 
 class _CountingTrainer:

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from ganviz.__main__ import main
+from tests.bar_images import squares_npz as write_squares
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 2
@@ -69,12 +70,7 @@ def _run_workers(argv: list[str], root: Path) -> tuple[list[tuple[int, str, str]
 @pytest.fixture(scope="module")
 def squares(tmp_path_factory):
     """72 unlabelled 28x28 images (a bright square on dark noise) as an .npz."""
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 30, (72, 28, 28), dtype=np.uint8)
-    images[:, 8:20, 8:20] = 250
-    path = tmp_path_factory.mktemp("data") / "squares.npz"
-    np.savez(path, images=images)
-    return path
+    return write_squares(tmp_path_factory.mktemp("data"), 72)
 
 
 def _train_argv(data: Path, out: Path, *extra: str) -> list[str]:
