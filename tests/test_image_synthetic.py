@@ -99,12 +99,7 @@ def test_hand_built_set_with_three_modes():
     assert counts.high_quality == pytest.approx(keep.sum() / len(mixed))
 
 
-def test_generation_is_fast_and_bad_input_refused():
-    import time
-
-    t0 = time.perf_counter()
-    synthetic.shapes_images(14_400, seed=0)
-    assert time.perf_counter() - t0 < 10  # ~0.5-1 s here; loose for a loaded shared machine
+def test_bad_input_refused():
     with pytest.raises(ValueError, match="positive integer"):
         synthetic.shapes_images(0)
     with pytest.raises(ValueError, match=r"\(n, 32, 32, 3\)"):

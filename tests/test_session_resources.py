@@ -115,6 +115,24 @@ def test_gate_keeps_training_to_its_share_of_the_time_when_sessions_compete():
         FairGate(share=0)
 
 
+def test_the_share_adapts_to_the_sessions_playing(monkeypatch):
+    """Serving each playing page costs SERVE_S_PER_REFRESH per refresh; training gets the rest
+    of the cores, at least MIN_SHARE."""
+    from ganviz.live import scheduler
+
+    assert scheduler.adaptive_share(1, cores=2) == pytest.approx(1 - 0.032 / 0.2 / 2)  # 0.92
+    assert scheduler.adaptive_share(3, cores=2) == pytest.approx(0.76)
+    assert scheduler.adaptive_share(5, cores=2) == scheduler.adaptive_share(20, cores=2) == 0.6
+    assert scheduler.adaptive_share(30, cores=2) == scheduler.MIN_SHARE
+    assert scheduler.adaptive_share(1, cores=16) == pytest.approx(0.99)
+    monkeypatch.delenv("GANVIZ_TRAIN_SHARE", raising=False)
+    gate = FairGate(slots=1)
+    monkeypatch.setattr(scheduler, "live_trainer_threads", lambda: 30)
+    assert gate.fixed_share is None and gate.share == scheduler.adaptive_share(30)
+    monkeypatch.setenv("GANVIZ_TRAIN_SHARE", "0.7")
+    assert FairGate(slots=1).share == 0.7   # a fixed share when the operator sets one
+
+
 # ---- training turns ----------------------------------------------------------------------
 class _RecordingGate(FairGate):
     """A gate that notes each run's step when a turn starts."""

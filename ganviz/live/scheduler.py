@@ -15,7 +15,8 @@ target, when the page stops refreshing or when the browser has gone.
     trainer.stop()                             # trainer.stopped: a StopReason
 
 ``GANVIZ_TRAIN_SLOTS`` (default: cores - 1, one core is left to drawing and serving) and
-``GANVIZ_TRAIN_SHARE`` (default 0.5) set the shared gate; they are read on its first use.
+``GANVIZ_TRAIN_SHARE`` (default: adaptive, ``adaptive_share``) set the shared gate; they are
+read on its first use.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ CHUNK_S = 0.1              # one training turn lasts about this long: sessions t
 MAX_BURST_S = 0.25         # a LiveTrainer catches up at most this much of its speed limit
 LEASE_S = 30.0             # a LiveTrainer stops when its page has not refreshed for this long
 CONNECTED_CHECK_S = 1.0    # how often a LiveTrainer asks whether its browser is still there
-DEFAULT_SHARE = 0.5        # training's share of the wall-clock time while sessions compete
+MIN_SHARE = 0.5            # training's least share of the wall-clock time while sessions compete
+# Server CPU one live refresh of a playing page costs (drawing, serialising, Streamlit's
+# bookkeeping): ~32 ms measured by benchmarks/classroom_load.py (session 7). The adaptive share
+# leaves the server that much per refresh of every playing page.
+SERVE_S_PER_REFRESH = 0.032
 TRAIN_THREAD_NAME = "ganviz-train"  # the OS name of training threads (/proc/PID/task/*/comm)
 
 
@@ -76,9 +81,23 @@ def default_slots() -> int:
     return int(os.environ.get("GANVIZ_TRAIN_SLOTS", "0")) or max(1, (os.cpu_count() or 2) - 1)
 
 
-def default_share() -> float:
-    """GANVIZ_TRAIN_SHARE, else DEFAULT_SHARE."""
-    return float(os.environ.get("GANVIZ_TRAIN_SHARE", str(DEFAULT_SHARE)))
+def default_share() -> float | None:
+    """GANVIZ_TRAIN_SHARE (a fixed share), else None (adaptive: ``adaptive_share``)."""
+    text = os.environ.get("GANVIZ_TRAIN_SHARE")
+    return float(text) if text else None
+
+
+def adaptive_share(playing: int, cores: int | None = None, fastest: float = 0.2) -> float:
+    """Training's share of the wall-clock time while ``playing`` sessions play: what serving
+    their pages leaves of the cores. Each page refreshes every ``refresh_period(playing)``
+    seconds and each refresh costs the server SERVE_S_PER_REFRESH of CPU, so serving takes
+    ``playing * SERVE_S_PER_REFRESH / refresh_period(playing)`` cores and training may fill the
+    rest, never less than MIN_SHARE. Known answers on 2 cores: 1 session 0.92, 3 sessions 0.76,
+    5 to 20 sessions 0.6, 25 and more the 0.5 floor (the refresh period stretches with the
+    class, so serving stays near a core)."""
+    cores = cores or os.cpu_count() or 2
+    serving = max(1, playing) * SERVE_S_PER_REFRESH / refresh_period(playing, fastest)
+    return round(min(1.0, max(MIN_SHARE, 1.0 - serving / cores)), 3)
 
 
 class FairGate:
@@ -89,16 +108,18 @@ class FairGate:
     once win again). ``share`` keeps CPU for serving and drawing the pages: XLA runs one turn on
     all of TensorFlow's pool threads (every core), so twenty sessions that each want all the
     steps they may have would otherwise leave the server nothing. A session training alone is
-    held by its own speed limit instead. ``slots``/``share`` None: default_slots/default_share."""
+    held by its own speed limit instead. ``slots`` None: default_slots. ``share`` None:
+    GANVIZ_TRAIN_SHARE when set, else adaptive: ``adaptive_share`` of the sessions playing now
+    (a lone student trains at nearly the engine's speed, a full class leaves the server room)."""
 
     def __init__(self, slots: int | None = None, share: float | None = None):
         slots = default_slots() if slots is None else slots
         share = default_share() if share is None else share
         if slots < 1:
             raise ValueError(f"slots must be at least 1, got {slots}")
-        if not 0 < share <= 1:
+        if share is not None and not 0 < share <= 1:
             raise ValueError(f"share must be in (0, 1], got {share}")
-        self.slots, self.share = slots, share
+        self.slots, self.fixed_share = slots, share
         self._cond = threading.Condition()
         self._queue: deque[object] = deque()
         self._running = 0
@@ -139,11 +160,19 @@ class FairGate:
         end = time.monotonic()
         with self._cond:
             self._running -= 1
-            if self.share < 1 and self._queue:  # others wait: rest, so that turns fill at
+            share = self.share
+            if share < 1 and self._queue:  # others wait: rest, so that turns fill at
                 # most ``share`` of the time (one session alone is held by its speed limit)
-                rest = (end - start) * (1 - self.share) / self.share / self.slots
+                rest = (end - start) * (1 - share) / share / self.slots
                 self._rest_until = max(self._rest_until, end + rest)
             self._cond.notify_all()
+
+    @property
+    def share(self) -> float:
+        """The fixed share, or the adaptive one for the LiveTrainers alive now."""
+        if self.fixed_share is not None:
+            return self.fixed_share
+        return adaptive_share(live_trainer_threads())
 
     @property
     def waiting(self) -> int:
