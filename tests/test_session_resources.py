@@ -133,6 +133,17 @@ def test_the_share_adapts_to_the_sessions_playing(monkeypatch):
     assert FairGate(slots=1).share == 0.7   # a fixed share when the operator sets one
 
 
+def test_turns_shorten_as_the_class_grows():
+    """A round of turns fits in ROUND_S (stretched by the share's rests): 30 students each
+    train every half second, in 8 ms turns; a few students keep CHUNK_S turns."""
+    from ganviz.live.scheduler import MIN_CHUNK_S, ROUND_S, adaptive_share, turn_seconds
+
+    assert turn_seconds(1) == turn_seconds(2) == CHUNK_S
+    assert turn_seconds(10) == pytest.approx(ROUND_S * adaptive_share(10) / 10)   # 0.03
+    assert turn_seconds(30) == pytest.approx(0.5 * 0.5 / 30)
+    assert turn_seconds(1000) == MIN_CHUNK_S
+
+
 # ---- training turns ----------------------------------------------------------------------
 class _RecordingGate(FairGate):
     """A gate that notes each run's step when a turn starts."""

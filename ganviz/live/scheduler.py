@@ -31,7 +31,9 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any, Protocol
 
-CHUNK_S = 0.1              # one training turn lasts about this long: sessions take turns often
+CHUNK_S = 0.1              # one training turn lasts at most this long: sessions take turns often
+ROUND_S = 0.5              # with many sessions playing, each trains at least this often ...
+MIN_CHUNK_S = 0.005        # ... in turns no shorter than this (a call's overhead is ~0.5 ms)
 MAX_BURST_S = 0.25         # a LiveTrainer catches up at most this much of its speed limit
 LEASE_S = 30.0             # a LiveTrainer stops when its page has not refreshed for this long
 CONNECTED_CHECK_S = 1.0    # how often a LiveTrainer asks whether its browser is still there
@@ -225,11 +227,23 @@ def train_turn(jobs: list, steps: int, gate: FairGate | None = None, **how: Any)
     return min((done.get(id(j), 0) for j in jobs), default=0)
 
 
+def turn_seconds(playing: int | None = None) -> float:
+    """How long one training turn lasts when ``playing`` sessions play (default: the
+    LiveTrainers alive now): CHUNK_S for a few, shorter for a class, so that a whole round of
+    turns, stretched by the gate's rests to 1 / share, still fits in ROUND_S and every page
+    sees its step move at every refresh (30 sessions: 8 ms turns, each session trains every
+    0.5 s). Never under MIN_CHUNK_S."""
+    playing = live_trainer_threads() if playing is None else playing
+    fair = ROUND_S * adaptive_share(playing) / max(1, playing)
+    return max(MIN_CHUNK_S, min(CHUNK_S, fair))
+
+
 def turn_steps(jobs: list) -> int:
-    """Steps per job that make one lockstep turn last about CHUNK_S (1 while a speed is unknown)."""
+    """Steps per job that make one lockstep turn last about ``turn_seconds()`` (1 while a
+    speed is unknown)."""
     if any(not j.last_seconds_per_step for j in jobs):
         return 1
-    return max(1, int(CHUNK_S / sum(j.last_seconds_per_step for j in jobs)))
+    return max(1, int(turn_seconds() / sum(j.last_seconds_per_step for j in jobs)))
 
 
 def train_in_turns(jobs: list, steps: int, gate: FairGate | None = None, **how: Any) -> int:
