@@ -144,6 +144,16 @@ def test_turns_shorten_as_the_class_grows():
     assert turn_seconds(1000) == MIN_CHUNK_S
 
 
+def test_a_session_whose_turn_ran_over_repays_it_to_the_others():
+    from ganviz.live.scheduler import MAX_OVERRUN_REST_S, overrun_rest, turn_seconds
+
+    assert overrun_rest(turn_seconds(12) / 2, 12) == 0.0       # within its turn: no rest
+    assert overrun_rest(1.0, 1) == 0.0                         # alone: nobody to repay
+    heavy = turn_seconds(12) + 0.1                             # one 0.1 s step too long
+    assert overrun_rest(heavy, 12) == pytest.approx(0.1 * 11)  # once to each of the other 11
+    assert overrun_rest(5.0, 30) == MAX_OVERRUN_REST_S
+
+
 # ---- training turns ----------------------------------------------------------------------
 class _RecordingGate(FairGate):
     """A gate that notes each run's step when a turn starts."""

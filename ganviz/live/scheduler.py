@@ -34,6 +34,7 @@ from typing import Any, Protocol
 CHUNK_S = 0.1              # one training turn lasts at most this long: sessions take turns often
 ROUND_S = 0.5              # with many sessions playing, each trains at least this often ...
 MIN_CHUNK_S = 0.005        # ... in turns no shorter than this (a call's overhead is ~0.5 ms)
+MAX_OVERRUN_REST_S = 10.0  # a heavy session's rest after an overlong turn (see overrun_rest)
 MAX_BURST_S = 0.25         # a LiveTrainer catches up at most this much of its speed limit
 LEASE_S = 30.0             # a LiveTrainer stops when its page has not refreshed for this long
 CONNECTED_CHECK_S = 1.0    # how often a LiveTrainer asks whether its browser is still there
@@ -238,6 +239,19 @@ def turn_seconds(playing: int | None = None) -> float:
     return max(MIN_CHUNK_S, min(CHUNK_S, fair))
 
 
+def overrun_rest(turn_s: float, playing: int | None = None) -> float:
+    """Seconds a session rests after a turn that ran over ``turn_seconds()``: a turn is at
+    least one step, and one step of the heaviest settings (batch 4,096, width 512) lasts far
+    longer than a class's 8 ms turns. The session repays the overrun once to each other
+    session playing, so its share of the gate stays about 1/N (deficit round robin); at most
+    MAX_OVERRUN_REST_S."""
+    playing = live_trainer_threads() if playing is None else playing
+    over = turn_s - turn_seconds(playing)
+    if over <= 0 or playing <= 1:
+        return 0.0
+    return min(MAX_OVERRUN_REST_S, over * (playing - 1))
+
+
 def turn_steps(jobs: list) -> int:
     """Steps per job that make one lockstep turn last about ``turn_seconds()`` (1 while a
     speed is unknown)."""
@@ -387,8 +401,10 @@ class LiveTrainer:
             if allowance < want:
                 self._halt.wait((want - allowance) / rate)
                 continue
+            t0 = time.monotonic()
             train_turn(self.jobs, want, gate=self.gate)
             allowance -= want
+            self._halt.wait(overrun_rest(time.monotonic() - t0))
         return StopReason.STOPPED
 
 
