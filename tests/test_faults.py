@@ -110,3 +110,62 @@ def test_a_full_disk_on_the_image_page_gives_a_message(small_disk, monkeypatch):
     assert not at.exception
     assert "No space left on device" in at.error[0].value
     assert not (small_disk / "too_big").exists()
+
+
+# A student's tab over the websocket (benchmarks/_stclient.py): opens the Toy GAN Lab, presses
+# Play, says so, then idles; the test freezes the whole process (SIGSTOP), as a laptop whose
+# lid shuts: no close frame, no FIN, no pong, no more fragment reruns.
+STUDENT = """
+import asyncio, sys
+from benchmarks._stclient import StreamlitSession
+async def main():
+    s = StreamlitSession(sys.argv[1], "Toy_GAN_Lab", "dataset=ring8&spr=200")
+    await s.connect()
+    await s.wait_for(lambda: s.has_widget("toy_play"), 180)
+    await s.click("toy_play")
+    await s.wait_for(lambda: s.playing and s.step > 0, 180)
+    print("playing", flush=True)
+    await asyncio.sleep(600)
+asyncio.run(main())
+"""
+
+
+def test_a_vanished_student_stops_training_and_is_freed(tmp_path):
+    """No close from the client: the server's websocket pings (server.websocketPingInterval
+    8 s in .streamlit/config.toml) find it gone, its training stops, and after
+    disconnectedSessionTTL (10 s) the janitor frees its model: within 30 s by design (8 + 8 +
+    10 + a 2 s sweep). The measured seconds are printed."""
+    import tomllib
+
+    from benchmarks._procs import stop
+    from benchmarks.classroom_load import live_status, start_server, threads
+
+    server = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]
+    assert 2 * server["websocketPingInterval"] + server["disconnectedSessionTTL"] + 2 <= 30
+    status = tmp_path / "live.json"
+    proc, url = start_server(server["disconnectedSessionTTL"], status, tmp_path / "server.log")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    student = subprocess.Popen([sys.executable, "-c", STUDENT, url], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert student.stdout.readline().strip() == "playing"
+        deadline = time.monotonic() + 60   # Play's first refresh trains in the page, the
+        while threads(proc.pid)[1] == 0 and time.monotonic() < deadline:  # next one a thread
+            time.sleep(0.2)
+        assert threads(proc.pid)[1] == 1
+        student.send_signal(signal.SIGSTOP)
+        t0 = time.monotonic()
+        stopped = freed = None
+        while freed is None and time.monotonic() - t0 < 120:
+            time.sleep(0.5)
+            if stopped is None and threads(proc.pid)[1] == 0:
+                stopped = time.monotonic() - t0
+            counts = live_status(status)
+            if counts.get("released", 0) >= 1 and counts.get("runs") == 0:
+                freed = time.monotonic() - t0
+        print(f"vanished student: training stopped after {stopped:.1f} s, model freed after "
+              f"{freed:.1f} s (by design within 30 s)")
+        assert stopped is not None and freed is not None, live_status(status)
+    finally:
+        student.kill()
+        stop(proc)
