@@ -163,9 +163,9 @@ def test_a_vanished_student_stops_training_and_is_freed(tmp_path):
             counts = live_status(status)
             if counts.get("released", 0) >= 1 and counts.get("runs") == 0:
                 freed = time.monotonic() - t0
+        assert stopped is not None and freed is not None, live_status(status)
         print(f"vanished student: training stopped after {stopped:.1f} s, model freed after "
               f"{freed:.1f} s (by design within 30 s)")
-        assert stopped is not None and freed is not None, live_status(status)
     finally:
         student.kill()
         stop(proc)
