@@ -21,7 +21,7 @@ from ganviz.toy.datasets import dataset_names
 DEFAULT_DATASET = "ring8"
 MODES = ("lab", "circles")
 STEPS_PER_REFRESH = (1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 1000, 2000)
-DEFAULT_STEPS_PER_REFRESH = 200
+DEFAULT_STEPS_PER_REFRESH = 500  # 2,500 steps/s at 5 refreshes/s: a lone student at engine speed
 PAGE_KEYS = ("dataset", "preset", "mode", "projector", "spr")
 _FIELDS = {f.name for f in fields(ToyConfig)}
 
