@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+MAX_OBJECTS = 10_000          # strokes and dots read from one drawing
+MAX_CANVAS_POINTS = 100_000   # points made from them (a full canvas of 3 px strokes: ~15,000)
+
 
 def canvas_points(json_data: dict | None, width: int, height: int, display_range,
                   spacing: float = 3.0) -> np.ndarray:
@@ -17,11 +20,20 @@ def canvas_points(json_data: dict | None, width: int, height: int, display_range
 
     Canvas pixels (0, 0) top-left map to (xmin, ymax); (width, height) to (xmax, ymin)."""
     pixels: list[tuple[float, float]] = []
-    for obj in (json_data or {}).get("objects", []) or []:
-        pixels.extend(_object_pixels(obj, spacing))
+    objects = (json_data or {}).get("objects", []) if isinstance(json_data, dict) else []
+    for obj in (objects if isinstance(objects, list) else [])[:MAX_OBJECTS]:
+        try:
+            pixels.extend(_object_pixels(obj, spacing) if isinstance(obj, dict) else [])
+        except (TypeError, ValueError):  # a hostile client's JSON: skip what is not numbers
+            continue
+        if len(pixels) > MAX_CANVAS_POINTS:
+            break
     if not pixels:
         return np.zeros((0, 2), np.float32)
-    p = np.asarray(pixels, np.float64)
+    p = np.asarray(pixels[:MAX_CANVAS_POINTS], np.float64)
+    # only what lies on the canvas counts (the drawing component never sends more)
+    p = p[np.isfinite(p).all(axis=1) & (p[:, 0] >= 0) & (p[:, 0] <= width)
+          & (p[:, 1] >= 0) & (p[:, 1] <= height)]
     (x0, x1), (y0, y1) = display_range
     x = x0 + p[:, 0] / width * (x1 - x0)
     y = y1 - p[:, 1] / height * (y1 - y0)
@@ -61,9 +73,10 @@ def _resample(points: list[tuple[float, float]], spacing: float) -> list[tuple[f
     p = np.asarray(points, np.float64)
     seg = np.linalg.norm(np.diff(p, axis=0), axis=1)
     cum = np.concatenate([[0.0], np.cumsum(seg)])
-    if cum[-1] < spacing:
+    if not np.isfinite(cum[-1]) or cum[-1] < spacing:
         return [tuple(q) for q in p]
-    t = np.arange(0.0, cum[-1] + 1e-9, spacing)
+    spacing = max(spacing, cum[-1] / MAX_CANVAS_POINTS)  # a stroke a hostile client makes
+    t = np.arange(0.0, cum[-1] + 1e-9, spacing)           # 1e12 px long: no more points
     x = np.interp(t, cum, p[:, 0])
     y = np.interp(t, cum, p[:, 1])
     return list(zip(x.tolist(), y.tolist()))
