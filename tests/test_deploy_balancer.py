@@ -26,6 +26,7 @@ import pytest
 import requests
 
 from deploy import balancer
+from tests import aio
 
 N_REPLICAS = 3
 N_STUDENTS = 9
@@ -192,7 +193,7 @@ def cluster(tmp_path_factory):
 
 
 def test_students_stay_on_one_replica_and_survive_a_replica_dying(cluster):
-    asyncio.run(_scenario(cluster))
+    aio.run(_scenario(cluster))
 
 
 async def _scenario(cluster: Cluster) -> None:

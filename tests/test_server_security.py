@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from deploy import balancer
+from tests import aio
 from tests.test_deploy_balancer import Student, open_session, start_cluster, stop_cluster, upload
 
 CONFIG = balancer.STREAMLIT_CONFIG
@@ -116,7 +117,7 @@ async def _student_with_session(base: str, keep_reading: bool = True) -> Student
 
 @pytest.mark.parametrize("via", ["replica", "balancer"])
 def test_upload_without_the_xsrf_pair_is_refused(server, via):
-    asyncio.run(_xsrf_cases(server[0] if via == "replica" else server[1]))
+    aio.run(_xsrf_cases(server[0] if via == "replica" else server[1]))
 
 
 async def _xsrf_cases(base: str) -> None:
@@ -166,7 +167,7 @@ def _raw(base: str, head: str, body_chunks=(), timeout: float = 30) -> tuple[int
 
 
 def test_upload_over_max_upload_size_is_refused(server):
-    asyncio.run(_oversize_cases(*server[:2]))
+    aio.run(_oversize_cases(*server[:2]))
     # the chunked body was cut by Streamlit's streaming cap, not by some other error
     assert "exceeded the size limit while streaming" in (server[2] / "r1.log").read_text()
 
@@ -205,7 +206,7 @@ def test_foreign_origin_gets_no_cors_and_no_websocket(server):
             reply = requests.get(base + path, headers={"Origin": FOREIGN_ORIGIN}, timeout=20)
             assert reply.status_code == 200
             assert "access-control-allow-origin" not in reply.headers, (base, path)
-        asyncio.run(_foreign_websocket(base.replace("http://", "ws://")))
+        aio.run(_foreign_websocket(base.replace("http://", "ws://")))
     log = (server[2] / "r1.log").read_text()
     assert "server.enableCORS=false" not in log
 
@@ -232,7 +233,7 @@ def test_balancer_refuses_what_streamlit_does_not_serve(server):
 def test_balancer_passes_every_page_and_asset_streamlit_serves(server):
     """The pages Streamlit announces (its navigation message) are exactly the balancer's
     list, and each page, root file and a bundled script pass with 200."""
-    names = asyncio.run(_announced_pages(server[1]))
+    names = aio.run(_announced_pages(server[1]))
     assert set(names) - {""} == set(balancer.page_urls()), names
     index = requests.get(server[1] + "/", timeout=20).text
     script = index.split('src="./', 1)[1].split('"', 1)[0]

@@ -18,6 +18,7 @@ import pytest
 from benchmarks._procs import stop
 from benchmarks._stclient import StreamlitSession, widget_key
 from benchmarks.classroom_load import start_server
+from tests import aio
 
 PAGE_TIMEOUT_S = 180
 
@@ -65,7 +66,7 @@ async def _student_plays_and_pauses(url: str) -> dict:
 
 def test_simulated_student_plays_ticks_pauses_and_leaves(server_url):
     t0 = time.monotonic()
-    seen = asyncio.run(_student_plays_and_pauses(server_url))
+    seen = aio.run(_student_plays_and_pauses(server_url))
     assert seen["shown"], "the Toy GAN Lab's status line never arrived"
     assert seen["step_before"] == 0 and seen["playing_before"] is False
     assert {"toy_play", "toy_spr", "toy_reset", "toy_dataset"} <= seen["keys"]
