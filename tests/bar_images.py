@@ -21,3 +21,15 @@ def squares_npz(folder, n: int):
     path = folder / "squares.npz"
     np.savez(path, images=images)
     return path
+
+
+def zip_of(entries: dict[str, bytes]) -> bytes:
+    """A zip (bytes) holding ``entries`` (name -> content), names written as given."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, content in entries.items():
+            zf.writestr(name, content)
+    return buf.getvalue()

@@ -15,7 +15,7 @@ import pytest
 from ganviz.image import data
 from ganviz.image.config import ImageGanConfig, architecture_for
 from ganviz.image.models import MODELS, Architecture, build_discriminator, build_generator
-from ganviz.image.train import _make_trainer
+from ganviz.image.train import make_trainer
 from ganviz.judge import features
 from ganviz.judge.inputs import InputError, samples_from_array
 
@@ -69,7 +69,7 @@ def test_every_model_trains_a_chunk_at_every_shape(model, shape, dataset_names):
     dataset = data.load(config.dataset, seed=config.seed)
     arch = architecture_for(config, dataset)
     assert arch.image_shape == shape
-    trainer = _make_trainer(config, arch)
+    trainer = make_trainer(config, arch)
     conditional = MODELS[model].conditional
     assert trainer.generator.output_shape == (None, *shape)
     images = dataset.train_images[:BATCH][None]  # (S=1, B, H, W, C)

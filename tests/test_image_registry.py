@@ -105,7 +105,7 @@ def test_a_model_can_bring_its_own_trainer(monkeypatch):
                        trainer=OwnTrainer)
     monkeypatch.setitem(MODELS, entry.name, entry)
     arch = Architecture(latent_dim=4, base_filters=4)
-    trainer = train._make_trainer(ImageGanConfig(model="ae_test"), arch)
+    trainer = train.make_trainer(ImageGanConfig(model="ae_test"), arch)
     assert isinstance(trainer, OwnTrainer) and calls == [("ae_test", arch, None, None, None)]
 
 

@@ -10,7 +10,6 @@ limits (XSRF, 200 MiB) are tests/test_server_security.py.
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -20,16 +19,10 @@ from ganviz.image.uploads import load_images
 from ganviz.judge.inputs import load_generated
 from ganviz.toy import datasets, model_zip
 from ganviz.toy.canvas import MAX_CANVAS_POINTS, canvas_points
+from tests.bar_images import zip_of
 
 RANGE = ((-1.5, 1.5), (-1.5, 1.5))
 
-
-def zip_of(entries: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def png(side: int = 8) -> bytes:

@@ -97,7 +97,7 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
                          "another --out")
     with strategy.scope():  # networks loaded from a checkpoint get the strategy's variables
         start = _resume(config, arch, out) if resume else _fresh(config, arch)
-    images, labels = _training_data(config, dataset, arch)
+    images, labels = training_data(config, dataset, arch)
     evaluator = make_evaluator(config, arch, dataset, classifier)
     command = command if command is not None else " ".join(shlex.quote(a) for a in sys.argv)
     if start.earlier_command:
@@ -107,7 +107,7 @@ def train(config: ImageGanConfig, dataset: ImageDataset, out: str | os.PathLike,
     scratch = None if role.chief else Path(tempfile.mkdtemp(prefix="ganviz-worker-"))
     folder = out if scratch is None else scratch / out.name
     callbacks: list[EpochCallback] = [
-        CheckpointWriter(folder, start.trainer, card, *_grid_inputs(config, arch, evaluator),
+        CheckpointWriter(folder, start.trainer, card, *grid_inputs(config, arch, evaluator),
                          dataset, config.epoch_samples)]
     if role.chief:
         callbacks.append(ProgressPrinter())
@@ -225,7 +225,7 @@ def _epoch_batches(n: int, batch: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(n)[: steps * batch].reshape(steps, batch)
 
 
-def _make_trainer(config: ImageGanConfig, arch: Architecture, generator=None,
+def make_trainer(config: ImageGanConfig, arch: Architecture, generator=None,
                   discriminator=None, ema_generator=None):
     factory = model_spec(config.model).trainer or ImageGanTrainer
     return factory(config, arch, generator, discriminator, ema_generator=ema_generator)
@@ -236,7 +236,7 @@ def _fresh(config: ImageGanConfig, arch: Architecture) -> _Start:
     generator = discriminator = None
     if config.init_from:
         generator, discriminator = _initial_networks(config.init_from, arch)
-    return _Start(_make_trainer(config, arch, generator, discriminator), 1, [], 0.0, "")
+    return _Start(make_trainer(config, arch, generator, discriminator), 1, [], 0.0, "")
 
 
 def _resume(config: ImageGanConfig, arch: Architecture, out: Path) -> _Start:
@@ -263,7 +263,7 @@ def _resume(config: ImageGanConfig, arch: Architecture, out: Path) -> _Start:
                                             safe_mode=True)
     discriminator = keras.saving.load_model(state / "discriminator.keras", compile=False,
                                             safe_mode=True)
-    trainer = _make_trainer(config, arch, generator, discriminator, ema_generator)
+    trainer = make_trainer(config, arch, generator, discriminator, ema_generator)
     first_epoch = trainer.load_state(state) + 1
     if first_epoch > config.epochs:
         raise ValueError(f"{out} already has {first_epoch - 1} epochs; ask for more with "
@@ -285,7 +285,7 @@ def _initial_networks(init_from: str, arch: Architecture):
     return src.generator, keras.saving.load_model(d_file, compile=False, safe_mode=True)
 
 
-def _training_data(config: ImageGanConfig, dataset: ImageDataset,
+def training_data(config: ImageGanConfig, dataset: ImageDataset,
                    arch: Architecture) -> tuple[np.ndarray, np.ndarray]:
     """(images (n, H, W, C) uint8, labels (n,) int32): the first `max_train_images`, labels
     all 0 for an unconditional model (the trainer's inputs keep one shape)."""
@@ -301,7 +301,7 @@ def _training_data(config: ImageGanConfig, dataset: ImageDataset,
     return images, label_array
 
 
-def _grid_inputs(config: ImageGanConfig, arch: Architecture,
+def grid_inputs(config: ImageGanConfig, arch: Architecture,
                  evaluator: EpochEvaluator) -> tuple[np.ndarray, np.ndarray | None]:
     """The fixed (z, labels) of the 10 x 10 sample grid: the evaluator's first 100 z (else
     100 drawn from the seed); with ten classes one row per class, else classes in turn."""

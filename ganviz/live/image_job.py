@@ -35,7 +35,7 @@ from ganviz.image.config import ImageGanConfig, architecture_for
 from ganviz.image.data import ImageDataset
 from ganviz.image.losses import LOSSES
 from ganviz.image.models import generate_images
-from ganviz.image.train import _grid_inputs, _make_trainer, _training_data
+from ganviz.image.train import grid_inputs, make_trainer, training_data
 from ganviz.live import sessions
 from ganviz.live.image_metrics import image_warnings, make_quick_evaluator
 from ganviz.live.run import QualityLog
@@ -81,10 +81,10 @@ class ImageJob:
         self.config, self.dataset = config, dataset
         self.arch = architecture_for(config, dataset)
         keras.utils.set_random_seed(config.seed)
-        self.trainer = _make_trainer(config, self.arch)
-        self.images, self.labels = _training_data(config, dataset, self.arch)
+        self.trainer = make_trainer(config, self.arch)
+        self.images, self.labels = training_data(config, dataset, self.arch)
         self.evaluator = make_quick_evaluator(self.arch, dataset, config.seed, classifier)
-        self.grid_z, self.grid_labels = _grid_inputs(config, self.arch, self.evaluator)
+        self.grid_z, self.grid_labels = grid_inputs(config, self.arch, self.evaluator)
         self.wasserstein = LOSSES[config.loss].wasserstein
         self.lock = threading.Lock()
         self.step = 0
@@ -256,7 +256,7 @@ class ImageJob:
             card = card_template(name, config, self.arch, self.dataset, len(self.images),
                                  LIVE_COMMAND, f"trained live for {self.step:,} steps "
                                  f"({self.epoch:.2f} epochs) on the Train an image GAN page")
-            metrics = {**self.stats_latest(), **self.quick.latest(), "step": float(self.step)}
+            metrics = {**self.stats.latest(), **self.quick.latest(), "step": float(self.step)}
             history = tuple({"step": s, **{k: v[i] for k, v in self.quick.values.items()
                                            if np.isfinite(v[i])}}
                             for i, s in enumerate(self.quick.steps))
@@ -266,9 +266,6 @@ class ImageJob:
             samples = generate_images(self.trainer.sampler, self.grid_z, self.grid_labels)
             return save_checkpoint(path, self.trainer.sampler, card, samples,
                                    self.dataset.heldout_images, self.dataset.heldout_labels)
-
-    def stats_latest(self) -> dict[str, float]:
-        return self.stats.latest()
 
     def release(self) -> None:
         """Drop the networks and views: the session is gone for good (unusable after)."""

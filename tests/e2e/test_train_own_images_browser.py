@@ -7,11 +7,12 @@ from __future__ import annotations
 import io
 import re
 import time
-import zipfile
 
 import numpy as np
 import pytest
 from conftest import page_url
+
+from tests.bar_images import zip_of
 
 pytestmark = pytest.mark.e2e
 
@@ -29,13 +30,6 @@ def png(rgb: tuple[int, int, int], seed: int) -> bytes:
     Image.fromarray(img).save(buf, format="PNG")
     return buf.getvalue()
 
-
-def zip_of(entries: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, content in entries.items():
-            zf.writestr(name, content)
-    return buf.getvalue()
 
 
 def upload(page, name: str, content: bytes) -> None:
