@@ -154,6 +154,27 @@ def test_a_session_whose_turn_ran_over_repays_it_to_the_others():
     assert overrun_rest(5.0, 30) == MAX_OVERRUN_REST_S
 
 
+def test_the_wait_for_a_turn_is_not_counted_as_the_turn():
+    """A light session queued behind a long turn held the gate only for its own short turn:
+    counting the wait made every light session behind a heavy one rest for seconds."""
+    gate, holding, release = FairGate(slots=1, share=1.0), threading.Event(), threading.Event()
+
+    def long_turn():
+        with gate.turn():
+            holding.set()
+            release.wait(10)
+
+    other = threading.Thread(target=long_turn)
+    other.start()
+    assert holding.wait(10)
+    threading.Timer(0.3, release.set).start()
+    waited = time.monotonic()
+    with gate.turn():          # queued until the long turn ends, then at once done
+        waited = time.monotonic() - waited
+    other.join()
+    assert waited >= 0.25 and gate.held_seconds < waited / 2
+
+
 # ---- training turns ----------------------------------------------------------------------
 class _RecordingGate(FairGate):
     """A gate that notes each run's step when a turn starts."""
@@ -336,6 +357,31 @@ def test_janitor_releases_models_and_ends_when_no_session_is_left(tmp_path):
     import json
 
     assert json.loads(status.read_text())["sessions"] == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads RSS from /proc")
+def test_freed_heap_memory_goes_back_to_the_os():
+    """What the janitor does after a release: 200 MiB of freed C heap, pinned behind a live
+    block (as a heavy session's activations sit behind the server's own), is handed back."""
+    import ctypes
+
+    from ganviz.live.sessions import return_free_memory
+
+    def rss_mib():
+        return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.malloc.restype, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+    blocks = [libc.malloc(64 * 1024) for _ in range(3200)]
+    for b in blocks:
+        ctypes.memset(b, 1, 64 * 1024)           # touched: resident
+    pin = libc.malloc(64 * 1024)                 # after them on the heap: free() cannot shrink it
+    for b in blocks:
+        libc.free(b)
+    freed = rss_mib()
+    assert return_free_memory()
+    assert freed - rss_mib() > 100
+    libc.free(pin)
 
 
 def test_page_state_release_stops_training_and_drops_the_runs():

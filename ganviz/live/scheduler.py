@@ -127,6 +127,7 @@ class FairGate:
         self._queue: deque[object] = deque()
         self._running = 0
         self._rest_until = 0.0
+        self._held = threading.local()
 
     @contextmanager
     def turn(self) -> Iterator[None]:
@@ -161,6 +162,7 @@ class FairGate:
 
     def _end_turn(self, start: float) -> None:
         end = time.monotonic()
+        self._held.seconds = end - start
         with self._cond:
             self._running -= 1
             share = self.share
@@ -176,6 +178,12 @@ class FairGate:
         if self.fixed_share is not None:
             return self.fixed_share
         return adaptive_share(live_trainer_threads())
+
+    @property
+    def held_seconds(self) -> float:
+        """How long the calling thread's last turn held the gate (0 before its first): the
+        turn's own length, without the wait in the queue before it."""
+        return getattr(self._held, "seconds", 0.0)
 
     @property
     def waiting(self) -> int:
@@ -240,7 +248,9 @@ def turn_seconds(playing: int | None = None) -> float:
 
 
 def overrun_rest(turn_s: float, playing: int | None = None) -> float:
-    """Seconds a session rests after a turn that ran over ``turn_seconds()``: a turn is at
+    """Seconds a session rests after a turn that held the gate ``turn_s`` seconds, over
+    ``turn_seconds()`` (the wait in the queue before a turn is not an overrun: counting it made
+    every light session behind a heavy one rest for seconds too): a turn is at
     least one step, and one step of the heaviest settings (batch 4,096, width 512) lasts far
     longer than a class's 8 ms turns. The session repays the overrun once to each other
     session playing, so its share of the gate stays about 1/N (deficit round robin); at most
@@ -401,10 +411,10 @@ class LiveTrainer:
             if allowance < want:
                 self._halt.wait((want - allowance) / rate)
                 continue
-            t0 = time.monotonic()
-            train_turn(self.jobs, want, gate=self.gate)
+            turns = self.gate or _shared()
+            train_turn(self.jobs, want, gate=turns)
             allowance -= want
-            self._halt.wait(overrun_rest(time.monotonic() - t0))
+            self._halt.wait(overrun_rest(turns.held_seconds))
         return StopReason.STOPPED
 
 

@@ -45,6 +45,20 @@ def models_held() -> int:
     return sum(1 for j in list(_JOBS) if not j.released)
 
 
+def return_free_memory() -> bool:
+    """Hand the C heap's free pages back to the OS (glibc's ``malloc_trim``). A heavy session's
+    activations (batch 4,096 x width 512: 8 MiB each) stay in malloc's arenas after its models
+    are freed; three such sessions left +590 MiB of RSS, +370 MiB after a trim, and a second
+    round of them reuses that memory rather than growing it (measured in session 12). False
+    where the C library has no ``malloc_trim`` (not glibc)."""
+    try:
+        import ctypes
+
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
+
+
 @dataclass(eq=False)
 class LiveSession:
     """What a page keeps for one browser session, released as a whole by the janitor.
@@ -141,6 +155,7 @@ class SessionRegistry:
         if released:
             self.released += released
             gc.collect()  # networks sit in reference cycles (Keras/TF objects): free them now
+            return_free_memory()
         return released
 
     def _due(self, now: float) -> list[tuple[str, _Session, object]]:
