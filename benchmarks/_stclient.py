@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -117,6 +118,7 @@ class StreamlitSession:
                        "bytes_out": 0, "widget_states_sent": 0, "full_runs": 0,
                        "fragment_runs": 0}
         self.finished = 0                            # script_finished messages seen
+        self.events: deque[tuple[float, str]] = deque(maxlen=400)  # (monotonic s, what): a log
         self.closed_error: str | None = None
         self._ws: Any = None
         self._reader: asyncio.Task | None = None
@@ -195,6 +197,8 @@ class StreamlitSession:
         self.counts["auto_reruns_sent"] += auto
         self.counts["bytes_out"] += len(data)
         self.counts["widget_states_sent"] += len(state.widget_states.widgets)
+        self.events.append((time.monotonic(), f"sent rerun {'auto ' if auto else ''}"
+                                              f"{'fragment' if fragment_id else 'full'}"))
         await self._ws.send(data)
 
     async def wait_for(self, condition: Callable[[], bool], timeout: float = 60.0) -> bool:
@@ -253,6 +257,8 @@ class StreamlitSession:
             msg, kind = full, full.WhichOneof("type")
         elif msg.metadata.cacheable and msg.hash:
             self.cache[msg.hash] = msg.SerializeToString()
+        if kind not in ("delta", "ref_hash"):
+            self.events.append((time.monotonic(), f"{kind} {self._detail(msg, kind)}".strip()))
         if kind == "new_session":
             self._new_session(msg)
         elif kind == "delta":
@@ -271,6 +277,16 @@ class StreamlitSession:
                 # the frontend's removeInactiveWidgetState after a full run
                 self.widget_values = {i: w for i, w in self.widget_values.items()
                                       if i in self._seen_ids}
+
+    @staticmethod
+    def _detail(msg: ForwardMsg, kind: str) -> str:
+        if kind == "auto_rerun":
+            return f"{msg.auto_rerun.interval:g}s"
+        if kind == "script_finished":
+            return ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+        if kind == "new_session":
+            return "fragment" if msg.metadata.run.fragment_ids else "full"
+        return ""
 
     def _new_session(self, msg: ForwardMsg) -> None:
         self.page_script_hash = msg.new_session.page_script_hash
@@ -315,6 +331,9 @@ class StreamlitSession:
         now, step = time.monotonic(), int(found.group(1).replace(",", ""))
         if self.steps and step != self.steps[-1][1]:
             self.updates.append(now)
+        playing = "toy-play" in text
+        if not self.steps or step != self.steps[-1][1] or playing != self.playing:
+            self.events.append((now, f"status step {step} {'playing' if playing else 'paused'}"))
         self.steps.append((now, step))
         self.playing = "toy-play" in text
 

@@ -22,8 +22,10 @@ Modes:
     --step-until-fail                 classes of --start, +--step, ... until a bar fails
     --hostile-share 0.25              a light class, then the same class with a quarter on the
                                       heaviest settings: light students' steps/s ratio (bar 2)
-    --lone                            one student, ring8, 2,000 steps per refresh, Play until
-                                      9,000 steps vs ``python -m ganviz toy`` (bar 1.3x)
+    --lone                            one student on the default ring8 recipe (the page's
+                                      default speed limit; --lone-spr N sets it), Play until
+                                      9,000 steps vs ``python -m ganviz toy`` (bar 1.3x); with
+                                      --browser a real Chromium student does the same after it
     --soak-minutes M --churn          students join and leave for M minutes; RSS and threads
                                       every 10 s (--plot OUT.png)
     --browser                         one real Chromium student in the class, compared with
@@ -66,7 +68,7 @@ LIGHT_QUERY = "dataset=ring8"
 # the heaviest networks and batch the lab's widgets allow, fastest speed limit
 HEAVY_QUERY = ("dataset=ring8&g_depth=6&g_width=512&d_depth=6&d_width=512&batch_size=4096"
                "&spr=2000")
-LONE_QUERY = "dataset=ring8&spr=2000"
+LONE_QUERY = "dataset=ring8"  # the default recipe at the page's default speed limit
 BARS = {"updates_per_s": 1.0, "p95_gap_s": 2.0, "health_p99_s": 1.0, "rss_growth": 0.20}
 PAGE_TIMEOUT_S = 240.0
 
@@ -120,7 +122,11 @@ def session_figures(s: StreamlitSession, t0: float, t1: float) -> dict:
     return {"name": s.name, "updates_per_s": len(ups) / span,
             "gap_median_s": statistics.median(gaps), "gap_p95_s": _pct(gaps, 95),
             "steps_per_s": sps, "step": s.step, "errors": len(s.exceptions) + bool(s.closed_error),
-            "error_text": (s.exceptions + [s.closed_error or ""])[0], **s.counts}
+            "error_text": (s.exceptions + [s.closed_error or ""])[0],
+            "alerts": list(dict.fromkeys(s.alerts))[-3:], **s.counts,
+            # what happened to a session that waited too long (the window starts at 0 s)
+            "events": ([f"{t - t0:+.2f} {what}" for t, what in s.events if t0 - 5 <= t <= t1]
+                       if _pct(gaps, 95) > BARS["p95_gap_s"] else [])}
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -176,9 +182,9 @@ class BrowserStudent:
     websocket frames are parsed with the same ForwardMsg reader (a passive StreamlitSession)
     and its BackMsgs counted, so the two can be compared."""
 
-    def __init__(self, url: str):
-        self.url = url
-        self.seen = StreamlitSession(url, PAGE, LIGHT_QUERY, name="browser", passive=True)
+    def __init__(self, url: str, query: str = LIGHT_QUERY):
+        self.url, self.query = url, query
+        self.seen = StreamlitSession(url, PAGE, query, name="browser", passive=True)
         self.sent = {"reruns_sent": 0, "auto_reruns_sent": 0, "bytes_out": 0,
                      "widget_states_sent": 0}
         self._pw = self._browser = self.page = None
@@ -204,8 +210,8 @@ class BrowserStudent:
                 self.sent["auto_reruns_sent"] += msg.rerun_script.is_auto_rerun
                 self.sent["widget_states_sent"] += len(msg.rerun_script.widget_states.widgets)
 
-    async def open(self) -> None:
-        """Open the page, switch G's manifold on, press Play."""
+    async def open(self, explore: bool = True) -> None:
+        """Open the page; ``explore``: switch G's manifold on and press Play."""
         import re
 
         from playwright.async_api import async_playwright
@@ -220,10 +226,17 @@ class BrowserStudent:
         self.page.set_default_timeout(PAGE_TIMEOUT_S * 1000)
         self.page.on("websocket", lambda ws: (ws.on("framereceived", self._frame_in),
                                               ws.on("framesent", self._frame_out)))
-        await self.page.goto(f"{self.url}/{PAGE}?{LIGHT_QUERY}")
+        await self.page.goto(f"{self.url}/{PAGE}?{self.query}")
         await self.page.locator(".toy-status .toy-step").first.wait_for()
+        if not explore:
+            return
         await self.page.get_by_text("G's manifold").click()
         await asyncio.sleep(2)
+        await self.page.get_by_role("button", name=re.compile("Play")).click()
+
+    async def play(self) -> None:
+        import re
+
         await self.page.get_by_role("button", name=re.compile("Play")).click()
 
     async def leave(self) -> None:
@@ -414,35 +427,52 @@ async def hostile(server: Server, before: dict, args) -> dict:
     return {"calm": calm, "hostile": rough, "fall_factor": factor}
 
 
-async def lone(server: Server, target: int) -> dict:
-    """One student on ring8 at 2,000 steps per refresh: Play until ``target`` steps; then the
-    CLI on the same recipe, with the server idle. Bar: app time <= 1.3 x the CLI's."""
-    s = StreamlitSession(server.url, PAGE, LONE_QUERY, name="lone")
+async def lone(server: Server, target: int, query: str, browser: bool) -> dict:
+    """One student on ring8 (``query``): Play until ``target`` steps, a simulated student and
+    (``browser``) then a real Chromium one, each alone; then the CLI on the same recipe, with
+    the server idle. Bar: the simulated student's time <= 1.3 x the CLI's training time."""
+    s = StreamlitSession(server.url, PAGE, query, name="lone")
     await s.connect()
     if not await s.wait_for(lambda: s.has_widget("toy_play") and s.steps, PAGE_TIMEOUT_S):
         raise RuntimeError(f"the page never showed ({s.closed_error or 'timeout'})")
-    start_step = s.step
-    t_play = time.monotonic()
-    await s.click("toy_play")
-    reached = await s.wait_for(lambda: s.step >= target, 600)
-    app_s, reached_step = time.monotonic() - t_play, s.step
-    first = next((t for t, n in s.steps if t >= t_play and n > start_step), t_play) - t_play
+    sim = await _time_to_target(s, lambda: s.click("toy_play"), target)
     await leave(s)
     released, _ = server.released()
+    seen = {"simulated": sim}
+    if browser:
+        b = BrowserStudent(server.url, query)
+        await b.open(explore=False)
+        seen["browser"] = await _time_to_target(b.seen, b.play, target)
+        await b.leave()
+        server.released()
     cli = run_cli(target)
-    ratio = app_s / cli["train_seconds"]
-    print(f"\nlone student, ring8, 2,000 steps per refresh: {target:,} steps "
-          f"{'reached' if reached else 'NOT reached'} {app_s:.1f} s after Play "
-          f"(first step shown after {first:.1f} s; {reached_step / app_s:.0f} steps/s); "
-          f"errors {len(s.exceptions) + bool(s.closed_error)}")
+    print(f"\nlone student, /{PAGE}?{query}: Play until {target:,} steps")
+    for who, fig in seen.items():
+        fig["ratio"] = fig["app_seconds"] / cli["train_seconds"]
+        print(f"  {who:>9}: {'reached' if fig['reached'] else 'NOT reached'} "
+              f"{fig['app_seconds']:.1f} s after Play (first step shown after "
+              f"{fig['first_step_s']:.1f} s; {fig['steps_per_s']:.0f} steps/s), ratio to the CLI "
+              f"{fig['ratio']:.2f}, errors {fig['errors']}")
     print(f"CLI `python -m ganviz toy --dataset ring8 --steps {target}`: train_seconds "
           f"{cli['train_seconds']:.1f} s ({cli['steps_per_second']:.0f} steps/s), wall "
           f"{cli['wall_seconds']:.1f} s, process {cli['process_s']:.1f} s")
-    print(f"ratio app / CLI training time: {ratio:.2f} (bar 1.3)")
-    print(f"{'PASS' if reached and ratio <= 1.3 else 'FAIL'}  one student reaches {target:,} "
-          "steps within 1.3x the CLI's training time")
-    return {"app_seconds": app_s, "reached": reached, "first_step_s": first, "cli": cli,
-            "ratio": ratio, "released": released, "errors": s.exceptions}
+    ok = sim["reached"] and sim["ratio"] <= 1.3
+    print(f"{'PASS' if ok else 'FAIL'}  one simulated student reaches {target:,} steps within "
+          "1.3x the CLI's training time")
+    return dict(seen, cli=cli, ratio=sim["ratio"], released=released)
+
+
+async def _time_to_target(s: StreamlitSession, press_play, target: int) -> dict:
+    """Press Play and time the step counter ``s`` reads until it shows ``target``."""
+    start_step = s.step
+    t_play = time.monotonic()
+    await press_play()
+    reached = await s.wait_for(lambda: s.step >= target, 600)
+    app_s, reached_step = time.monotonic() - t_play, s.step
+    first = next((t for t, n in s.steps if t >= t_play and n > start_step), t_play) - t_play
+    return {"app_seconds": app_s, "reached": reached, "first_step_s": first,
+            "steps_per_s": (reached_step - start_step) / app_s,
+            "errors": len(s.exceptions) + bool(s.closed_error)}
 
 
 def run_cli(steps: int) -> dict:
@@ -548,6 +578,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--hostile-share", type=float, default=0.0)
     ap.add_argument("--lone", action="store_true")
     ap.add_argument("--lone-steps", type=int, default=9000)
+    ap.add_argument("--lone-spr", type=int, help="--lone: steps per refresh (default: the page's)")
     ap.add_argument("--soak-minutes", type=float, default=0.0)
     ap.add_argument("--churn", action="store_true")
     ap.add_argument("--browser", action="store_true", help="one real Chromium student as well")
@@ -566,7 +597,8 @@ def parse_args() -> argparse.Namespace:
 async def run(args: argparse.Namespace, server: Server) -> dict:
     if args.lone:
         await warm_up(server)
-        return {"lone": await lone(server, args.lone_steps)}
+        query = LONE_QUERY + (f"&spr={args.lone_spr}" if args.lone_spr else "")
+        return {"lone": await lone(server, args.lone_steps, query, args.browser)}
     before = await warm_up(server)
     if args.soak_minutes:
         return {"soak": await soak(server, before, args)}

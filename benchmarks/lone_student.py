@@ -11,7 +11,7 @@ For the default ring8 recipe, the time to 9,000 steps:
    quality metric), the real-vs-fake figure and its JSON, the charts' JSON every
    CHART_REFRESH_S, the status line. Each part of the refresh is timed.
 
-at the page's default steps per refresh (200, a cap of 1,000 steps/s) and at its maximum
+at the page's default steps per refresh (500, a cap of 2,500 steps/s) and at its maximum
 (2,000). Then the same for the batch x width page's default grid (16 runs) against
 `Sweep.train`. Bar (issue 21): the page within 1.3x of the engine.
 
@@ -84,6 +84,7 @@ def live_run(config, steps: int, spr: int, page: bool) -> tuple[float, dict]:
 def toy(steps: int) -> None:
     from ganviz.live.run import LabRun
     from ganviz.toy import presets
+    from ganviz.ui.toy_link import DEFAULT_STEPS_PER_REFRESH
 
     config = presets.config(presets.default_preset("ring8"))
     run = LabRun(config)
@@ -94,7 +95,7 @@ def toy(steps: int) -> None:
     print(f"Toy GAN Lab, ring8 default ({config.batch_size} per batch), {steps:,} steps:")
     print(f"  engine (one train call, as the CLI): {engine:6.2f} s  "
           f"{steps / engine:6,.0f} steps/s")
-    for spr in (200, 2000):
+    for spr in (DEFAULT_STEPS_PER_REFRESH, 2000):
         for page in (False, True):
             seconds, parts = live_run(config, steps, spr, page)
             what = "turns + page refreshes" if page else "turns alone"

@@ -123,54 +123,59 @@ class FairGate:
         if share is not None and not 0 < share <= 1:
             raise ValueError(f"share must be in (0, 1], got {share}")
         self.slots, self.fixed_share = slots, share
-        self._cond = threading.Condition()
-        self._queue: deque[object] = deque()
+        self._lock = threading.Lock()
+        self._queue: deque[threading.Condition] = deque()  # one condition per waiting turn
         self._running = 0
         self._rest_until = 0.0
         self._held = threading.local()
 
     @contextmanager
     def turn(self) -> Iterator[None]:
-        ticket = object()
-        with self._cond:
+        ticket = threading.Condition(self._lock)  # only the head of the queue is woken: a
+        with self._lock:                          # class of 30 waiting threads is not a herd
             self._queue.append(ticket)
             try:
                 self._wait_for(ticket)
             except BaseException:
                 self._queue.remove(ticket)
-                self._cond.notify_all()
+                self._wake_head()
                 raise
             self._queue.popleft()
             self._running += 1
-            self._cond.notify_all()  # the next in line may take another free slot
+            self._wake_head()  # the next in line may take another free slot
         start = time.monotonic()
         try:
             yield
         finally:
             self._end_turn(start)
 
-    def _wait_for(self, ticket: object) -> None:
-        """Under the condition: until ``ticket`` is first, a slot is free and no rest is due."""
+    def _wait_for(self, ticket: threading.Condition) -> None:
+        """Under the lock: until ``ticket`` is first, a slot is free and no rest is due."""
         while True:
             if self._queue[0] is ticket and self._running < self.slots:
                 rest = self._rest_until - time.monotonic()
                 if rest <= 0:
                     return
-                self._cond.wait(rest)
+                ticket.wait(rest)
             else:
-                self._cond.wait()
+                ticket.wait()
+
+    def _wake_head(self) -> None:
+        """Under the lock: wake the first in line (the only one that may go next)."""
+        if self._queue:
+            self._queue[0].notify()
 
     def _end_turn(self, start: float) -> None:
         end = time.monotonic()
         self._held.seconds = end - start
-        with self._cond:
+        with self._lock:
             self._running -= 1
             share = self.share
             if share < 1 and self._queue:  # others wait: rest, so that turns fill at
                 # most ``share`` of the time (one session alone is held by its speed limit)
                 rest = (end - start) * (1 - share) / share / self.slots
                 self._rest_until = max(self._rest_until, end + rest)
-            self._cond.notify_all()
+            self._wake_head()
 
     @property
     def share(self) -> float:
