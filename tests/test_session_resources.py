@@ -21,6 +21,7 @@ from ganviz.live.scheduler import (  # noqa: E402
     LiveTrainer,
     StopReason,
     live_trainer_threads,
+    train_in_turns,
     train_turn,
 )
 from ganviz.live.sessions import SessionRegistry  # noqa: E402
@@ -210,6 +211,43 @@ def test_lab_run_trains_in_short_turns():
     assert run.step == 31
     # several turns, not one long one; the first sized by the known speed (then re-measured)
     assert len(gate.at_turn) >= 2 and gate.at_turn[:2] == [[1], [8]]
+
+
+class _CrowdedGate(_RecordingGate):
+    """A gate where another session queues for a turn as soon as the first turn began."""
+
+    @property
+    def waiting(self):
+        return 1 if self.at_turn else 0
+
+    @property
+    def idle(self):
+        return not self.at_turn
+
+
+def test_a_page_training_alone_stops_when_another_session_waits():
+    run = _run()
+    run.train(1)
+    run.last_seconds_per_step = CHUNK_S / 7   # 7 steps fill one turn
+    gate = _CrowdedGate([run])
+    assert train_in_turns([run], 100, gate, while_alone=True) == 7
+    assert gate.at_turn == [[1]] and run.step == 8
+    assert train_in_turns([run], 20, _RecordingGate([run])) == 20  # not alone: all of them
+
+
+def test_plays_first_refresh_hands_over_when_the_class_arrives():
+    """Play's first refresh trains in the page only while nobody else waits; the rest of its
+    steps go to the LiveTrainer, so the page answers at once on a busy server."""
+    from ganviz.live.play import PlayState
+
+    run = _run()
+    run.train(1)
+    run.last_seconds_per_step = CHUNK_S / 7
+    play = PlayState(gate=_CrowdedGate([run]))
+    play.start()
+    assert play.refresh([run], steps_per_refresh=200, refresh_s=0.2) is None
+    assert 8 <= run.step < 200 and play.trainer is not None   # one turn here, then handed over
+    play.stop(StopReason.PAUSED)
 
 
 # ---- the background trainer --------------------------------------------------------------

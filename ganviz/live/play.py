@@ -135,9 +135,11 @@ class PlayState:
     def _first_refresh(self, jobs: list, steps: int, stop_at_target: bool,
                        compiling: Callable[[Any], AbstractContextManager]) -> bool:
         """Play's first refresh: compile new jobs (outside the gate: a compile takes seconds),
-        then, when nobody else trains, train this refresh's steps at once, so Play shows them
+        then, while nobody else trains, train this refresh's steps at once, so Play shows them
         without waiting. On a busy server the page would wait its turn behind every other
-        session, so the trainer queues instead. Returns True when the trainer should take over."""
+        session (a whole round per turn: 30 sessions opening at once held the first page's
+        run for 11 s), so the trainer queues instead, from the start or from the moment another
+        session asks for a turn. Returns True when the trainer should take over."""
         if self.first_steps is not None:
             steps = min(steps, self.first_steps)
         wanted = [max(0, min(steps, j.target_steps - j.step)) if stop_at_target else steps
@@ -150,8 +152,8 @@ class PlayState:
         if not turns.idle:
             return True
         for job, n in zip(jobs, wanted):
-            if n > 0:
-                train_in_turns([job], n, turns)
+            if n > 0 and train_in_turns([job], n, turns, while_alone=True) < n:
+                return not job.diverged  # others came to train: the trainer queues for the rest
         return False
 
     def _stopped(self, reason: StopReason) -> StopReason:

@@ -275,13 +275,19 @@ def turn_steps(jobs: list) -> int:
     return max(1, int(turn_seconds() / sum(j.last_seconds_per_step for j in jobs)))
 
 
-def train_in_turns(jobs: list, steps: int, gate: FairGate | None = None, **how: Any) -> int:
-    """Train ``jobs`` ``steps`` steps in lockstep turns of about CHUNK_S. Returns the steps
-    done (fewer after a divergence)."""
+def train_in_turns(jobs: list, steps: int, gate: FairGate | None = None,
+                   while_alone: bool = False, **how: Any) -> int:
+    """Train ``jobs`` ``steps`` steps in lockstep turns of about CHUNK_S. ``while_alone``: stop
+    early as soon as another session waits for a turn (a page training in its own script run
+    must not queue behind a class: each of its turns would wait a whole round, holding the
+    page for seconds). Returns the steps done (fewer after a divergence or when stopped)."""
+    turns = gate or _shared()
     done = 0
     while done < steps:
+        if while_alone and turns.waiting:
+            break
         n = min(steps - done, turn_steps(jobs))
-        did = train_turn(jobs, n, gate, **how)
+        did = train_turn(jobs, n, turns, **how)
         done += did
         if did < n:
             break
