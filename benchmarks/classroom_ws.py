@@ -116,6 +116,7 @@ def session_figures(s: StreamlitSession, t0: float, t1: float) -> dict:
     marks = [t0, *ups, t1]
     gaps = sorted(b - a for a, b in zip(marks, marks[1:]))
     inside = [(t, n) for t, n in s.steps if t0 <= t <= t1]
+    short = _pct(gaps, 95) > BARS["p95_gap_s"] or len(ups) < span * BARS["updates_per_s"]
     sps = 0.0
     if len(inside) >= 2 and inside[-1][0] > inside[0][0]:
         sps = (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
@@ -124,9 +125,9 @@ def session_figures(s: StreamlitSession, t0: float, t1: float) -> dict:
             "steps_per_s": sps, "step": s.step, "errors": len(s.exceptions) + bool(s.closed_error),
             "error_text": (s.exceptions + [s.closed_error or ""])[0],
             "alerts": list(dict.fromkeys(s.alerts))[-3:], **s.counts,
-            # what happened to a session that waited too long (the window starts at 0 s)
+            # what happened to a session short of a bar (the window starts at 0 s)
             "events": ([f"{t - t0:+.2f} {what}" for t, what in s.events if t0 - 5 <= t <= t1]
-                       if _pct(gaps, 95) > BARS["p95_gap_s"] else [])}
+                       if short else [])}
 
 
 def _pct(values: list[float], q: float) -> float:
