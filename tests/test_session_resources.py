@@ -182,6 +182,17 @@ def test_the_wait_for_a_turn_is_not_counted_as_the_turn():
     assert waited >= 0.25 and gate.held_seconds < waited / 2
 
 
+def test_only_a_session_whose_steps_are_slow_in_every_turn_repays():
+    from ganviz.live.scheduler import overrun_rest, repayment
+
+    light = [0.001, 0.3, 0.001]             # one 8-step turn stretched by a 2.4 s pause
+    assert repayment(light, 8, 30) == 0.0
+    heavy = [0.45, 0.4, 0.5]                # every one-step turn 0.4-0.5 s
+    assert repayment(heavy, 1, 12) == pytest.approx(overrun_rest(0.4, 12))
+    assert overrun_rest(0.4, 12) > 3
+    assert repayment([], 1, 12) == 0.0
+
+
 # ---- training turns ----------------------------------------------------------------------
 class _RecordingGate(FairGate):
     """A gate that notes each run's step when a turn starts."""

@@ -36,6 +36,7 @@ ROUND_S = 0.5              # with many sessions playing, each trains at least th
 MIN_CHUNK_S = 0.005        # ... in turns no shorter than this (a call's overhead is ~0.5 ms)
 MAX_OVERRUN_REST_S = 10.0  # a heavy session's rest after an overlong turn (see overrun_rest)
 OVERRUN_GRACE = 4          # a turn up to this many times its length is jitter, not an overrun
+REPAY_TURNS = 3            # a session repays overruns its last this many turns all had
 MAX_BURST_S = 0.25         # a LiveTrainer catches up at most this much of its speed limit
 LEASE_S = 30.0             # a LiveTrainer stops when its page has not refreshed for this long
 CONNECTED_CHECK_S = 1.0    # how often a LiveTrainer asks whether its browser is still there
@@ -269,6 +270,16 @@ def overrun_rest(turn_s: float, playing: int | None = None) -> float:
     return min(MAX_OVERRUN_REST_S, over * (playing - 1))
 
 
+def repayment(per_step_s: list[float], steps: int, playing: int | None = None) -> float:
+    """The rest after a turn of ``steps`` steps, judged by the session's recent seconds per
+    step held (``per_step_s``, the last few turns): the overrun_rest of a turn at the fastest
+    of them. A heavy session's steps are slow in every turn and it repays; one turn of a light
+    session stretched by a pause of the whole process (a full page run or a garbage
+    collection holding Python's lock for 0.3 s) is not an overrun of its own (repaying it,
+    29 x 0.3 s capped at 10 s, froze the page for 8 s)."""
+    return overrun_rest(steps * min(per_step_s), playing) if per_step_s else 0.0
+
+
 def turn_steps(jobs: list) -> int:
     """Steps per job that make one lockstep turn last about ``turn_seconds()`` (1 while a
     speed is unknown)."""
@@ -408,6 +419,7 @@ class LiveTrainer:
 
     def _train_until_stopped(self) -> StopReason:
         allowance, last, checked = 0.0, time.monotonic(), 0.0
+        per_step: deque[float] = deque(maxlen=REPAY_TURNS)  # seconds per step held, lately
         while not self._halt.is_set():
             now = time.monotonic()
             reason, checked = self._check(now, checked)
@@ -427,7 +439,8 @@ class LiveTrainer:
             turns = self.gate or _shared()
             train_turn(self.jobs, want, gate=turns)
             allowance -= want
-            self._halt.wait(overrun_rest(turns.held_seconds))
+            per_step.append(turns.held_seconds / want)
+            self._halt.wait(repayment(list(per_step), want))
         return StopReason.STOPPED
 
 
