@@ -35,7 +35,6 @@ CHUNK_S = 0.1              # one training turn lasts at most this long: sessions
 ROUND_S = 0.5              # with many sessions playing, each trains at least this often ...
 MIN_CHUNK_S = 0.005        # ... in turns no shorter than this (a call's overhead is ~0.5 ms)
 MAX_OVERRUN_REST_S = 10.0  # a heavy session's rest after an overlong turn (see overrun_rest)
-OVERRUN_GRACE = 4          # a turn up to this many times its length is jitter, not an overrun
 REPAY_TURNS = 3            # a session repays overruns its last this many turns all had
 MAX_BURST_S = 0.25         # a LiveTrainer catches up at most this much of its speed limit
 LEASE_S = 30.0             # a LiveTrainer stops when its page has not refreshed for this long
@@ -255,16 +254,15 @@ def turn_seconds(playing: int | None = None) -> float:
 
 
 def overrun_rest(turn_s: float, playing: int | None = None) -> float:
-    """Seconds a session rests after a turn that held the gate ``turn_s`` seconds, more than
-    OVERRUN_GRACE times ``turn_seconds()``: a turn is at least one step, and one step of the
-    heaviest settings (batch 4,096, width 512: 0.4-1 s) lasts far longer than a class's 8 ms
-    turns. The session repays the overrun once to each other session playing, so its share of
-    the gate stays about 1/N (deficit round robin); at most MAX_OVERRUN_REST_S. Not counted:
-    the wait in the queue before the turn (every light session behind a heavy one rested for
-    seconds), and a light turn stretched by waiting for Python's lock while 30 pages are
-    served (8 ms turns held 20-30 ms: each rest of (over x 29) cost its page refreshes)."""
+    """Seconds a session rests after a turn that held the gate ``turn_s`` seconds, over
+    ``turn_seconds()``: a turn is at least one step, and one step of the heaviest settings
+    (batch 4,096, width 512: 0.3-1 s) lasts far longer than a class's 8 ms turns. The session
+    repays the overrun once to each other session playing, so its share of the gate stays
+    about 1/N (deficit round robin); at most MAX_OVERRUN_REST_S. The wait in the queue before
+    a turn is not part of it (counting it, every light session behind a heavy one rested for
+    seconds), and ``repayment`` judges a session by its last few turns, not one."""
     playing = live_trainer_threads() if playing is None else playing
-    over = turn_s - OVERRUN_GRACE * turn_seconds(playing)
+    over = turn_s - turn_seconds(playing)
     if over <= 0 or playing <= 1:
         return 0.0
     return min(MAX_OVERRUN_REST_S, over * (playing - 1))
