@@ -261,6 +261,27 @@ def test_plays_first_refresh_hands_over_when_the_class_arrives():
     play.stop(StopReason.PAUSED)
 
 
+def test_a_full_run_cut_before_the_fragment_reruns_in_full_again():
+    """A browser clears its fragment timers when a full run begins; a full run that ended
+    before the page's live fragment set the timer again leaves the page frozen, so the next
+    fragment run asks for another full run (at once, not after PERIOD_HOLD_S)."""
+    from ganviz.live.play import PlayState
+
+    run = _run()
+    play = PlayState(gate=FairGate(slots=1))
+    play.full_run()
+    play.start()
+    play.live_period(0.2)                      # the full run reached the fragment: timer set
+    play.refresh([run], steps_per_refresh=5, refresh_s=0.2)   # trains here ...
+    play.refresh([run], steps_per_refresh=5, refresh_s=0.2)   # ... then on a LiveTrainer
+    assert play.trainer is not None and not play.needs_retime(0.2)
+    play.full_run()                            # a full run began ...
+    assert play.needs_retime(0.2)              # ... and a fragment run came before its timer
+    play.live_period(0.2)
+    assert not play.needs_retime(0.2)
+    play.stop(StopReason.PAUSED)
+
+
 # ---- the background trainer --------------------------------------------------------------
 def test_live_trainer_trains_in_the_background_and_stops_when_asked():
     run = _run()

@@ -64,6 +64,8 @@ class PlayState:
         self.ticks = 0
         self.period: float | None = None
         self.period_set_at = 0.0
+        self.full_runs = 0         # full runs of the page begun (``full_run``) ...
+        self.timer_run = 0         # ... and the last that set the fragment's timer
 
     # ---- the one place ``playing`` changes -------------------------------------------------
     def start(self) -> bool:
@@ -168,14 +170,24 @@ class PlayState:
             return None
         playing = live_trainer_threads() + (0 if self.trainer_running else 1)
         self.period, self.period_set_at = refresh_period(playing, fastest), time.monotonic()
+        self.timer_run = self.full_runs
         return self.period
 
+    def full_run(self) -> None:
+        """A full run of the page begins (the page's widgets, then its live fragment)."""
+        self.full_runs += 1
+
     def needs_retime(self, fastest: float) -> bool:
-        """True when sessions have come or gone so that the refresh period is off (the page
-        then reruns in full: a fragment's timer is set in full runs only); at most every
-        PERIOD_HOLD_S, so a classroom filling up does not rerun every page at every arrival."""
+        """True when the page must rerun in full to set its fragment's timer: the last full
+        run ended before it reached the fragment (a browser clears every fragment timer when
+        a full run begins, so the page would never refresh again; seen on a busy server when
+        queued refreshes met a full rerun), or sessions have come or gone so that the refresh
+        period is off, at most every PERIOD_HOLD_S (a classroom filling up does not rerun
+        every page at every arrival)."""
         if self.trainer is None or self.period is None:
             return False
+        if self.timer_run < self.full_runs:
+            return True
         if time.monotonic() - self.period_set_at < PERIOD_HOLD_S:
             return False
         return abs(refresh_period(live_trainer_threads(), fastest) - self.period) > 1e-9

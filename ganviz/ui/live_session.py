@@ -31,12 +31,22 @@ def session_state(key: str, factory: Callable[[], S]) -> S:
     if state is None:
         state = st.session_state[key] = factory()
         register(state)
-        return state
-    with state.lock:
-        if state.released:
-            state.released = False
-            register(state)
+    else:
+        with state.lock:
+            if state.released:
+                state.released = False
+                register(state)
+    if _full_run():
+        state.play.full_run()
     return state
+
+
+def _full_run() -> bool:
+    """This script run is the page's full run (not a fragment's rerun)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx is not None and not ctx.fragment_ids_this_run
 
 
 def register(state: LiveSession) -> None:
