@@ -478,3 +478,13 @@ def test_refresh_period_grows_with_the_sessions_playing():
     assert refresh_period(200) == 0.8  # never slower than that
     periods = [refresh_period(n) for n in range(1, 40)]
     assert periods == sorted(periods)
+
+
+def test_a_heavy_student_is_told_why_training_is_slow():
+    from ganviz.ui.toy_view import sharing_note
+
+    note = sharing_note(0.33, 12)   # batch 4,096 x width 512 among 12 students
+    assert "0.33 s" in note and "12 students" in note and "1/12" in note
+    assert sharing_note(0.0015, 30) is None   # a light step fits in a class's 8 ms turn
+    assert sharing_note(0.33, 1) is None      # alone: nothing is shared
+    assert sharing_note(None, 12) is None     # not trained yet

@@ -17,7 +17,7 @@ import numpy as np
 import streamlit as st
 
 from ganviz.live.run import LabRun, training_warnings
-from ganviz.live.scheduler import StopReason
+from ganviz.live.scheduler import StopReason, live_trainer_threads, turn_seconds
 from ganviz.plots import toy as plots
 from ganviz.ui.live_plot import figure_json, live_plotly_specs
 from ganviz.ui.live_session import live_refresh
@@ -118,7 +118,19 @@ def status_html(run: LabRun, playing: bool) -> str:
         parts.append(quality)
     parts.append("<span class='toy-play'>training</span>" if playing
                  else "<span class='toy-pause'>paused</span>")
+    note = sharing_note(run.last_seconds_per_step, live_trainer_threads()) if playing else None
+    if note:
+        parts.append(f"<span class='toy-shared'>{note}</span>")
     return "<div class='toy-status'>" + " · ".join(parts) + "</div>"
+
+
+def sharing_note(step_s: float | None, playing: int) -> str | None:
+    """Why training is slow, when one step of these settings outlasts a training turn on a
+    server that ``playing`` sessions share (each gets about 1/N of it): else None."""
+    if not step_s or playing < 2 or step_s <= turn_seconds(playing):
+        return None
+    return (f"one step of these settings takes {step_s:.2f} s and {playing} students share "
+            f"this server, so yours trains about 1/{playing} of the time")
 
 
 def warnings_block(run: LabRun) -> None:
