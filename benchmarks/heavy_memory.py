@@ -23,13 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._context import machine_context  # noqa: E402
+from benchmarks.classroom_load import rss_mib  # noqa: E402
 
 HEAVY = dict(dataset="ring8", g_depth=6, g_width=512, d_depth=6, d_width=512, batch_size=4096)
-
-
-def rss_mib() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def main() -> None:
@@ -45,7 +41,7 @@ def main() -> None:
     light = LabRun(ToyConfig(dataset="ring8"))  # the server's warm state: one light run
     light.train(200)
     light.refresh()
-    before = rss_mib()
+    before = rss_mib(os.getpid())
     print(f"before: {before:,.0f} MiB (one light run trained and drawn)")
     for k in range(args.rounds):
         runs = [LabRun(ToyConfig(**HEAVY, seed=10 * k + i)) for i in range(args.heavy)]
@@ -54,13 +50,13 @@ def main() -> None:
             run.refresh()
             run.train(2)
             run.refresh()
-        peak = rss_mib()
+        peak = rss_mib(os.getpid())
         for run in runs:
             run.release()
         del runs, run
         gc.collect()
         trimmed = return_free_memory()
-        after = rss_mib()
+        after = rss_mib(os.getpid())
         print(f"round {k + 1}: {args.heavy} heavy runs, peak {peak:,.0f} MiB, after release "
               f"{after:,.0f} MiB ({100 * (after / before - 1):+.0f} % of before; malloc_trim "
               f"{'ran' if trimmed else 'unavailable'})", flush=True)

@@ -288,7 +288,7 @@ def turn_steps(jobs: list) -> int:
 
 def train_in_turns(jobs: list, steps: int, gate: FairGate | None = None,
                    while_alone: bool = False, **how: Any) -> int:
-    """Train ``jobs`` ``steps`` steps in lockstep turns of about CHUNK_S. ``while_alone``: stop
+    """Train ``jobs`` ``steps`` steps in lockstep turns of ``turn_seconds()``. ``while_alone``: stop
     early as soon as another session waits for a turn (a page training in its own script run
     must not queue behind a class: each of its turns would wait a whole round, holding the
     page for seconds). Returns the steps done (fewer after a divergence or when stopped)."""
@@ -418,6 +418,7 @@ class LiveTrainer:
     def _train_until_stopped(self) -> StopReason:
         allowance, last, checked = 0.0, time.monotonic(), 0.0
         per_step: deque[float] = deque(maxlen=REPAY_TURNS)  # seconds per step held, lately
+        turns = self.gate or _shared()
         while not self._halt.is_set():
             now = time.monotonic()
             reason, checked = self._check(now, checked)
@@ -434,7 +435,6 @@ class LiveTrainer:
             if allowance < want:
                 self._halt.wait((want - allowance) / rate)
                 continue
-            turns = self.gate or _shared()
             train_turn(self.jobs, want, gate=turns)
             allowance -= want
             per_step.append(turns.held_seconds / want)
